@@ -1,0 +1,74 @@
+import { RelayError, toRelayError } from '../contract/errors.js';
+import type { GenerateOptions } from '../relay/generate-images.js';
+import type { ImagesResponse } from '../relay/images-response.js';
+import type { Storage } from '../storage/storage.js';
+import { errorResponse, jsonResponse } from './json-response.js';
+import { readJsonBody } from './read-json-body.js';
+import { requestIdOf } from './request-id.js';
+import { artifactKeyFromPath, serveArtifact } from './serve-artifact.js';
+
+/** What the Fetch-standard handler serves. */
+export interface FetchHandlerSettings {
+  routePath: string;
+  artifactPrefix: string;
+  maxBodyBytes: number;
+  storage: Storage;
+  generate: (body: unknown, options: GenerateOptions) => Promise<ImagesResponse>;
+}
+
+/** Per-call options of `relay.fetch`. */
+export interface FetchOptions {
+  /** Overrides the route path (adapters mounting the route elsewhere). */
+  routePath?: string;
+}
+
+/** A Web-standard handler: the route and, for storages the relay serves, the artifact files. */
+export type FetchHandler = (request: Request, options?: FetchOptions) => Promise<Response>;
+
+/** The handler, and the question adapters ask before handing a request over. */
+export interface HttpSurface {
+  fetch: FetchHandler;
+  /**
+   * Whether a path belongs to the relay (the route, or the artifact files it serves). Adapters that
+   * sit in front of a whole app pass every other path on to the host untouched.
+   */
+  owns(pathname: string, options?: FetchOptions): boolean;
+}
+
+/** Builds the Request → Response handler every adapter delegates to. */
+export function createFetchHandler(settings: FetchHandlerSettings): HttpSurface {
+  const artifactsServed = typeof settings.storage.read === 'function';
+  const artifactRoot = `/${settings.artifactPrefix}/`;
+  const isRoute = (pathname: string, options: FetchOptions): boolean => {
+    const routePath = options.routePath ?? settings.routePath;
+    return pathname === routePath || pathname === `${routePath}/`;
+  };
+  const isArtifact = (pathname: string): boolean => artifactsServed && pathname.startsWith(artifactRoot);
+  return {
+    owns: (pathname, options = {}) => isRoute(pathname, options) || isArtifact(pathname),
+    fetch: async (request, options = {}) => {
+      const { pathname } = new URL(request.url);
+      if (isRoute(pathname, options)) return handleGeneration(request, settings);
+      if (isArtifact(pathname)) {
+        return serveArtifact(request, settings.storage, artifactKeyFromPath(pathname, settings.artifactPrefix) ?? '');
+      }
+      return errorResponse(new RelayError(404, `No route for ${request.method} ${pathname}.`, { code: 'not_found' }));
+    },
+  };
+}
+
+async function handleGeneration(request: Request, settings: FetchHandlerSettings): Promise<Response> {
+  const requestId = requestIdOf(request);
+  const idHeader = { 'x-request-id': requestId };
+  if (request.method !== 'POST') {
+    const error = new RelayError(405, `Use POST for ${settings.routePath}.`, { code: 'method_not_allowed' });
+    return errorResponse(error, { ...idHeader, allow: 'POST' });
+  }
+  try {
+    const body = await readJsonBody(request, settings.maxBodyBytes);
+    const answer = await settings.generate(body, { signal: request.signal, requestId });
+    return jsonResponse(200, answer, idHeader);
+  } catch (err) {
+    return errorResponse(toRelayError(err), idHeader);
+  }
+}

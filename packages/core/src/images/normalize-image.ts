@@ -1,0 +1,39 @@
+import sharp from 'sharp';
+import type { OutputFormat } from '../contract/capabilities.js';
+import { CarrierError } from '../carriers/carrier.js';
+import { detectImageFormat } from './image-format.js';
+
+/** An image ready to archive: bytes in the requested format, labelled by what they really are. */
+export interface FinalImage {
+  bytes: Buffer;
+  format: OutputFormat;
+  contentType: 'image/png' | 'image/jpeg';
+  width: number;
+  height: number;
+  /** Whether the relay had to re-encode the upstream bytes. */
+  transcoded: boolean;
+}
+
+/** JPEG quality used when the upstream format differs from the requested one. */
+const JPEG_QUALITY = 92;
+
+/**
+ * Brings upstream bytes to the requested format. The declared MIME type is ignored (it can be
+ * wrong): the format is read from the bytes, and sharp re-encodes only when it differs.
+ */
+export async function normalizeImage(bytes: Buffer, wanted: OutputFormat): Promise<FinalImage> {
+  const detected = await detectImageFormat(bytes);
+  if (detected === undefined) {
+    throw new CarrierError('no_image', 'The model answered with data that is not an image.');
+  }
+  const wantedSharp = wanted === 'jpg' ? 'jpeg' : 'png';
+  const contentType = wanted === 'jpg' ? 'image/jpeg' : 'image/png';
+  if (detected === wantedSharp) {
+    const { width = 0, height = 0 } = await sharp(bytes).metadata();
+    return { bytes, format: wanted, contentType, width, height, transcoded: false };
+  }
+  // JPEG has no alpha: flatten onto white rather than let transparent pixels turn black.
+  const pipeline = wanted === 'jpg' ? sharp(bytes).flatten({ background: '#ffffff' }).jpeg({ quality: JPEG_QUALITY }) : sharp(bytes).png();
+  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+  return { bytes: data, format: wanted, contentType, width: info.width, height: info.height, transcoded: true };
+}

@@ -1,0 +1,65 @@
+import sharp from 'sharp';
+import { RelayError } from '../contract/errors.js';
+import { mimeOf } from '../images/image-format.js';
+import type { ReferenceImage } from './reference-image.js';
+
+/** Shrink attempts before giving up; each aims 10% under the cap, so 2 or 3 usually suffice. */
+const MAX_ATTEMPTS = 8;
+/** Below this size (longest side) an image is no use as a reference. */
+const MIN_SIDE = 16;
+const QUALITY = 85;
+
+async function encode(
+  input: Buffer,
+  format: 'jpeg' | 'webp',
+  width: number | undefined,
+): Promise<{ data: Buffer; width: number; height: number }> {
+  // rotate() applies EXIF orientation first, since re-encoding drops the EXIF that carried it.
+  let pipeline = sharp(input).rotate();
+  if (width !== undefined) pipeline = pipeline.resize({ width });
+  pipeline = format === 'jpeg' ? pipeline.jpeg({ quality: QUALITY }) : pipeline.webp({ quality: QUALITY, alphaQuality: 100 });
+  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+/**
+ * Returns the reference unchanged when it has at most `maxBytes` bytes; otherwise re-encodes it
+ * (JPEG, or WEBP when it has an alpha channel), downscaling with its aspect ratio kept until it fits.
+ * The result is deterministic for a given input and cap. EXIF orientation is applied to the pixels.
+ *
+ * Throws a 400 {@link RelayError} `image_too_large` (param `image_input[index]`) if even a tiny
+ * version would not fit, or if the image cannot be decoded here (HEIC without an HEVC decoder).
+ *
+ * @param ref - A verified reference (e.g. from `ReferenceFetcher.fetchAll`).
+ * @param maxBytes - The inline budget for this image, e.g. 7 MB for Vertex.
+ */
+export async function fitInline(ref: ReferenceImage, maxBytes: number): Promise<ReferenceImage> {
+  if (ref.bytes.length <= maxBytes) return ref;
+  const tooLarge = (detail: string, cause?: unknown): RelayError =>
+    new RelayError(400, `image_input[${ref.index}] ${detail}`, {
+      param: `image_input[${ref.index}]`,
+      code: 'image_too_large',
+      ...(cause !== undefined ? { cause } : {}),
+    });
+  let out: { data: Buffer; width: number; height: number };
+  let format: 'jpeg' | 'webp';
+  try {
+    const meta = await sharp(ref.bytes).metadata();
+    format = meta.hasAlpha ? 'webp' : 'jpeg';
+    // First re-encode at full size (a PNG photo often fits as JPEG), then shrink by the ratio missed.
+    out = await encode(ref.bytes, format, undefined);
+    for (let attempt = 1; out.data.length > maxBytes && attempt < MAX_ATTEMPTS; attempt += 1) {
+      const scale = Math.sqrt(maxBytes / out.data.length) * 0.9;
+      const width = Math.max(1, Math.floor(out.width * scale));
+      if (Math.max(width, Math.round(out.height * scale)) < MIN_SIDE) break;
+      out = await encode(ref.bytes, format, width);
+    }
+  } catch (cause) {
+    // e.g. HEIC with a codec this sharp build cannot decode: it cannot be shrunk, only refused.
+    throw tooLarge(`is larger than ${maxBytes} bytes and cannot be converted: use a smaller PNG, JPEG or WEBP image.`, cause);
+  }
+  if (out.data.length > maxBytes) {
+    throw tooLarge(`cannot be made smaller than ${maxBytes} bytes: use a smaller image.`);
+  }
+  return { ...ref, bytes: out.data, format, mimeType: mimeOf(format), width: out.width, height: out.height };
+}

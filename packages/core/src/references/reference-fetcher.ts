@@ -1,0 +1,217 @@
+import { download, type ByteBudget } from './download.js';
+import { createPinnedAgent } from './pinned-agent.js';
+import { ReferenceCache } from './reference-cache.js';
+import { ReferenceFailure, toReferenceError } from './reference-errors.js';
+import type { ReferenceImage } from './reference-image.js';
+import type { ReferenceOptions } from './reference-options.js';
+import { resolveReferenceOptions, type ResolvedReferenceOptions } from './resolve-options.js';
+import { parseReferenceUrl, type CheckedDataUrl, type CheckedHttpUrl } from './url-policy.js';
+import { verifyImage, type VerifiedImage } from './verify-image.js';
+
+/** Per-call context of {@link ReferenceFetcher.fetchAll}. */
+export interface FetchReferencesContext {
+  /** Aborts every download of the call; `fetchAll` then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Downloads and verifies the `image_input` references of requests. */
+export interface ReferenceFetcher {
+  /**
+   * Downloads, checks and verifies every URL, at most `concurrency` at a time, each distinct URL
+   * once. Resolves with one {@link ReferenceImage} per entry, in input order (`index` = position).
+   * Rejects with a 400 `RelayError` (`param: image_input[i]`, codes `invalid_image_url`,
+   * `image_url_forbidden`, `image_download_failed`, `image_too_large`, `unsupported_image_type`)
+   * at the first failure, after aborting the other downloads; or with the signal's reason.
+   */
+  fetchAll(urls: string[], context?: FetchReferencesContext): Promise<ReferenceImage[]>;
+  /** Closes the connection pool (and drops the cache). */
+  close(): Promise<void>;
+}
+
+type Checked = CheckedHttpUrl | CheckedDataUrl;
+
+interface Job {
+  checked: Checked;
+  /** Where the URL first appears: the index named in errors. */
+  index: number;
+  /** The URL as kept on each {@link ReferenceImage}. */
+  url: string;
+}
+
+/** Cache and de-duplication key of a URL: the fragment never reaches the server, so it is dropped. */
+function urlKey(url: URL): string {
+  return url.hash === '' ? url.href : url.href.slice(0, -url.hash.length);
+}
+
+/** Bytes a base64 payload decodes to, computed without decoding it. */
+function decodedLength(base64: string): number {
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  return Math.floor((base64.length * 3) / 4) - padding;
+}
+
+function totalTooLarge(max: number): ReferenceFailure {
+  return new ReferenceFailure(
+    'image_too_large',
+    `makes the reference images of this request larger than ${max} bytes in total: use smaller images.`,
+  );
+}
+
+/** Runs `worker` over `items` with at most `limit` in flight; rejects at the first failure. */
+async function runPool<T>(items: readonly T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runner = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await worker(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
+}
+
+/**
+ * Creates the fetcher of `image_input` references. It is SSRF-safe by construction: URLs are
+ * normalized and checked (`url-policy.ts`), every connection resolves the host once and connects
+ * only to checked addresses (`pinned-agent.ts`), redirects are followed by hand and re-checked
+ * (`download.ts`), bodies are capped while streaming, and bytes are verified as images by content
+ * with their pixel count read from the header only (`verify-image.ts`).
+ *
+ * Throws a TypeError on invalid options. Call `close()` when done with it.
+ */
+export function createReferenceFetcher(options: ReferenceOptions = {}): ReferenceFetcher {
+  const opts: ResolvedReferenceOptions = resolveReferenceOptions(options);
+  const agent = createPinnedAgent({
+    lookup: opts.lookup,
+    allowHosts: opts.allowHosts,
+    connectTimeoutMs: opts.connectTimeoutMs,
+    headersTimeoutMs: opts.headersTimeoutMs,
+    bodyTimeoutMs: opts.timeoutMs,
+  });
+  const cache = opts.cache === false ? undefined : new ReferenceCache(opts.cache);
+
+  function charge(budget: ByteBudget, bytes: number): void {
+    budget.used += bytes;
+    if (budget.used > budget.max) throw totalTooLarge(budget.max);
+  }
+
+  async function fetchData(checked: CheckedDataUrl, budget: ByteBudget): Promise<VerifiedImage> {
+    const size = decodedLength(checked.base64);
+    if (size > opts.maxBytes) {
+      throw new ReferenceFailure('image_too_large', `is larger than ${opts.maxBytes} bytes: use a smaller image.`);
+    }
+    charge(budget, size);
+    return verifyImage(Buffer.from(checked.base64, 'base64'), opts.maxPixels);
+  }
+
+  async function fetchHttp(checked: CheckedHttpUrl, budget: ByteBudget, signal: AbortSignal): Promise<VerifiedImage> {
+    const key = urlKey(checked.url);
+    const cached = cache?.get(key);
+    if (cached?.fresh) {
+      charge(budget, cached.entry.image.bytes.length);
+      return cached.entry.image;
+    }
+    const { entry } = cached ?? {};
+    const revalidate = entry !== undefined && (entry.etag !== undefined || entry.lastModified !== undefined);
+    const result = await download(checked, {
+      dispatcher: agent,
+      policy: opts,
+      maxRedirects: opts.maxRedirects,
+      maxBytes: opts.maxBytes,
+      timeoutMs: opts.timeoutMs,
+      headersTimeoutMs: opts.headersTimeoutMs,
+      budget,
+      signal,
+      ...(revalidate
+        ? {
+            validators: {
+              url: entry.finalUrl,
+              ...(entry.etag !== undefined ? { etag: entry.etag } : {}),
+              ...(entry.lastModified !== undefined ? { lastModified: entry.lastModified } : {}),
+            },
+          }
+        : {}),
+    });
+    if (result.status === 'not-modified') {
+      if (entry === undefined) throw new ReferenceFailure('image_download_failed', 'could not be downloaded: the server answered HTTP 304.');
+      cache?.refresh(key);
+      charge(budget, entry.image.bytes.length);
+      return entry.image;
+    }
+    const image = await verifyImage(result.bytes, opts.maxPixels);
+    if (cache !== undefined && result.storable) {
+      cache.set(key, {
+        image,
+        finalUrl: result.finalUrl,
+        ...(result.etag !== undefined ? { etag: result.etag } : {}),
+        ...(result.lastModified !== undefined ? { lastModified: result.lastModified } : {}),
+      });
+    }
+    return image;
+  }
+
+  async function fetchAll(urls: string[], context: FetchReferencesContext = {}): Promise<ReferenceImage[]> {
+    const callerSignal = context.signal;
+    callerSignal?.throwIfAborted();
+
+    // Every URL is checked before any network activity, so a bad entry fails alone and fast.
+    const jobs = new Map<string, Job>();
+    const jobOf: Job[] = [];
+    urls.forEach((raw, index) => {
+      let checked: Checked;
+      try {
+        checked = parseReferenceUrl(raw, opts);
+      } catch (err) {
+        throw err instanceof ReferenceFailure ? toReferenceError(err, index) : err;
+      }
+      const key = checked.kind === 'http' ? urlKey(checked.url) : `data:${checked.mediaType};base64,${checked.base64}`;
+      let job = jobs.get(key);
+      if (job === undefined) {
+        const url =
+          checked.kind === 'http' ? checked.url.href : `data:${checked.mediaType};base64,[${decodedLength(checked.base64)} bytes]`;
+        job = { checked, index, url };
+        jobs.set(key, job);
+      }
+      jobOf.push(job);
+    });
+
+    // One controller for the call: the first failure (or the caller) stops the other downloads.
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(callerSignal?.reason);
+    callerSignal?.addEventListener('abort', onAbort, { once: true });
+    const budget: ByteBudget = { max: opts.maxTotalBytes, used: 0 };
+    const images = new Map<Job, VerifiedImage>();
+    try {
+      await runPool([...jobs.values()], opts.concurrency, async (job) => {
+        try {
+          controller.signal.throwIfAborted();
+          const image =
+            job.checked.kind === 'http'
+              ? await fetchHttp(job.checked, budget, controller.signal)
+              : await fetchData(job.checked, budget);
+          images.set(job, image);
+        } catch (err) {
+          const error = err instanceof ReferenceFailure ? toReferenceError(err, job.index) : err;
+          if (!controller.signal.aborted) controller.abort(error);
+          throw error;
+        }
+      });
+    } catch (err) {
+      if (callerSignal?.aborted) throw callerSignal.reason;
+      // Report the failure that stopped the call, not the aborts it caused.
+      throw controller.signal.reason ?? err;
+    } finally {
+      callerSignal?.removeEventListener('abort', onAbort);
+    }
+    return jobOf.map((job, index) => {
+      const image = images.get(job) as VerifiedImage;
+      return { index, url: job.url, bytes: image.bytes, format: image.format, mimeType: image.mimeType, width: image.width, height: image.height };
+    });
+  }
+
+  return {
+    fetchAll,
+    async close() {
+      cache?.clear();
+      await agent.close();
+    },
+  };
+}

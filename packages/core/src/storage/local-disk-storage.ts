@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { isSafeKey } from './artifact-key.js';
+import type { PutOptions, PutResult, Storage, StoredFile } from './storage.js';
+
+/** Options of {@link localDiskStorage}. */
+export interface LocalDiskStorageOptions {
+  /** Root folder of the artifacts; created on first write. */
+  dir: string;
+  /** Public URL the relay serves `dir` under, e.g. `https://relay.example.com`; a key is appended to it. */
+  publicBaseUrl: string;
+}
+
+const TMP_SUFFIX = '.tmp';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+};
+
+/** The Content-Type served for a key, from its extension (the relay only writes keys matching their bytes). */
+function contentTypeOf(key: string): string {
+  return CONTENT_TYPES[path.extname(key).toLowerCase()] ?? 'application/octet-stream';
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
+function isServableKey(key: string): boolean {
+  // Temp files share the tree with artifacts; they must never be addressable as one.
+  return isSafeKey(key) && !key.endsWith(TMP_SUFFIX);
+}
+
+async function* counted(source: AsyncIterable<Uint8Array>, onChunk: (n: number) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    onChunk(chunk.byteLength);
+    yield chunk;
+  }
+}
+
+// Not `instanceof Uint8Array`: Buffers from another realm (vm contexts, jest) would fail it.
+function isAsyncIterable(body: Uint8Array | AsyncIterable<Uint8Array>): body is AsyncIterable<Uint8Array> {
+  return typeof (body as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator] === 'function';
+}
+
+/**
+ * Ends the iteration with the signal's reason as soon as it aborts, even while the source is stalled
+ * in `next()` (pipeline's own `signal` only takes effect once the source yields again).
+ */
+async function* abortable(source: AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  if (!signal) return yield* source;
+  const iterator = source[Symbol.asyncIterator]();
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+  });
+  aborted.catch(() => undefined); // observed by the race below; avoid an unhandled rejection in between
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    signal.throwIfAborted();
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // Not awaited: a stalled source may never settle its pending next().
+    void Promise.resolve(iterator.return?.()).catch(() => undefined);
+  }
+}
+
+async function* single(body: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield body;
+}
+
+async function unlinkQuietly(file: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Makes a directory entry (the rename) durable; not possible on every platform, hence best-effort. */
+async function fsyncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Windows cannot open directories; the file data itself is already flushed.
+  }
+}
+
+/**
+ * A {@link Storage} on the local filesystem: `key` maps to `dir/key`, served back by the relay at
+ * `publicBaseUrl/key`. Writes are atomic (temp file, fsync, rename), so a reader never sees a
+ * partial image and a failed or aborted write leaves nothing behind.
+ */
+export function localDiskStorage(options: LocalDiskStorageOptions): Storage {
+  const root = path.resolve(options.dir);
+  const baseUrl = options.publicBaseUrl.replace(/\/+$/, '');
+
+  /** The real path of a key's parent folder, refusing one that a symlink leads out of `root`. */
+  async function containedParent(key: string, create: boolean): Promise<string | undefined> {
+    const parent = path.dirname(path.join(root, ...key.split('/')));
+    if (create) await mkdir(parent, { recursive: true });
+    try {
+      const [realRoot, realParent] = await Promise.all([realpath(root), realpath(parent)]);
+      return realParent === realRoot || isInside(realRoot, realParent) ? realParent : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function put(key: string, body: Uint8Array | AsyncIterable<Uint8Array>, putOptions: PutOptions): Promise<PutResult> {
+    if (!isServableKey(key)) throw new Error('localDiskStorage: unsafe key');
+    const signal = putOptions.signal;
+    signal?.throwIfAborted();
+    const parent = await containedParent(key, true);
+    if (parent === undefined) throw new Error('localDiskStorage: key resolves outside the storage dir');
+    const final = path.join(parent, path.basename(key));
+    const tmp = `${final}.${randomBytes(8).toString('hex')}${TMP_SUFFIX}`;
+    let bytes = 0;
+    // `wx`: never follow or clobber a pre-existing entry; `flush`: fsync before close.
+    const out = createWriteStream(tmp, { flags: 'wx', flush: true });
+    try {
+      const source = isAsyncIterable(body) ? body : single(body);
+      await pipeline(counted(abortable(source, signal), (n) => (bytes += n)), out, signal ? { signal } : {});
+      signal?.throwIfAborted();
+      await rename(tmp, final);
+    } catch (err) {
+      // Wait for the fd to close first: an open still in flight would otherwise recreate the temp file.
+      if (!out.closed) await once(out, 'close').catch(() => undefined);
+      await unlinkQuietly(tmp).catch(() => undefined);
+      throw err;
+    }
+    await fsyncDir(parent);
+    return { url: `${baseUrl}/${key}`, bytes };
+  }
+
+  async function del(key: string): Promise<void> {
+    if (!isServableKey(key)) return;
+    const parent = await containedParent(key, false);
+    if (parent === undefined) return;
+    await unlinkQuietly(path.join(parent, path.basename(key)));
+  }
+
+  async function read(key: string): Promise<StoredFile | undefined> {
+    if (!isServableKey(key)) return undefined;
+    let real: string;
+    try {
+      const [realRoot, realFile] = await Promise.all([realpath(root), realpath(path.join(root, ...key.split('/')))]);
+      if (!isInside(realRoot, realFile)) return undefined;
+      real = realFile;
+    } catch {
+      return undefined;
+    }
+    const info = await stat(real, { bigint: true }).catch(() => undefined);
+    if (info === undefined || !info.isFile()) return undefined;
+    const size = Number(info.size);
+    // Artifacts are write-once under random names; size + mtime + inode changes on any replacement.
+    const etag = `"${info.size.toString(16)}-${info.mtimeNs.toString(16)}-${info.ino.toString(16)}"`;
+    return {
+      size,
+      contentType: contentTypeOf(key),
+      etag,
+      lastModified: new Date(Number(info.mtimeMs)),
+      stream(range) {
+        if (range && (range.start < 0 || range.end < range.start || range.end >= size)) {
+          throw new RangeError('localDiskStorage: range outside the file');
+        }
+        return streamFile(real, range);
+      },
+    };
+  }
+
+  return { put, delete: del, read };
+}
+
+// A generator so the file is opened only when iterated, and closed when the consumer stops early.
+async function* streamFile(file: string, range?: { start: number; end: number }): AsyncGenerator<Uint8Array> {
+  const stream = createReadStream(file, range ? { start: range.start, end: range.end } : {});
+  try {
+    for await (const chunk of stream) yield chunk as Uint8Array;
+  } finally {
+    stream.destroy();
+  }
+}

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { isSafeKey } from './artifact-key.js';
+import type { PutOptions, PutResult, Storage, StoredFile } from './storage.js';
+
+/** Options of {@link memoryStorage}. */
+export interface MemoryStorageOptions {
+  /** Public URL the relay serves artifacts under; a key is appended to it. */
+  publicBaseUrl: string;
+  /** Total bytes kept; the oldest artifacts are evicted beyond it. Defaults to 256 MiB. */
+  maxBytes?: number;
+}
+
+/** A {@link Storage} kept in memory, with the keys it holds (oldest first) for inspection. */
+export type MemoryStorage = Storage & { keys(): string[] };
+
+interface Entry {
+  bytes: Buffer;
+  contentType: string;
+  etag: string;
+  lastModified: Date;
+}
+
+const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+/** Chunk size when streaming back, so one huge enqueue does not defeat backpressure. */
+const CHUNK = 64 * 1024;
+
+async function collect(body: Uint8Array | AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<Buffer> {
+  if (!isAsyncIterable(body)) return Buffer.from(body); // copies: later caller mutations must not leak in
+  const chunks: Buffer[] = [];
+  const iterator = body[Symbol.asyncIterator]();
+  // Races every next() with the signal so a stalled body cannot outlive an abort.
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal?.reason);
+  });
+  aborted.catch(() => undefined);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) return Buffer.concat(chunks);
+      chunks.push(Buffer.from(next.value));
+    }
+  } catch (err) {
+    void Promise.resolve(iterator.return?.()).catch(() => undefined); // not awaited: may be stalled
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function isAsyncIterable(body: Uint8Array | AsyncIterable<Uint8Array>): body is AsyncIterable<Uint8Array> {
+  return typeof (body as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator] === 'function';
+}
+
+async function* slices(bytes: Buffer, start: number, end: number): AsyncGenerator<Uint8Array> {
+  for (let at = start; at <= end; at += CHUNK) yield bytes.subarray(at, Math.min(at + CHUNK, end + 1));
+}
+
+/**
+ * An in-memory {@link Storage} for tests and ephemeral setups. Bounded by `maxBytes`: storing past it
+ * evicts the oldest artifacts (whose URLs then answer 404). Artifacts are lost on restart.
+ */
+export function memoryStorage(options: MemoryStorageOptions): MemoryStorage {
+  const baseUrl = options.publicBaseUrl.replace(/\/+$/, '');
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  // A Map iterates in insertion order, which makes it its own eviction queue.
+  const entries = new Map<string, Entry>();
+  let total = 0;
+
+  function remove(key: string): void {
+    const entry = entries.get(key);
+    if (entry === undefined) return;
+    entries.delete(key);
+    total -= entry.bytes.byteLength;
+  }
+
+  async function put(key: string, body: Uint8Array | AsyncIterable<Uint8Array>, putOptions: PutOptions): Promise<PutResult> {
+    if (!isSafeKey(key)) throw new Error('memoryStorage: unsafe key');
+    putOptions.signal?.throwIfAborted();
+    const bytes = await collect(body, putOptions.signal);
+    putOptions.signal?.throwIfAborted();
+    if (bytes.byteLength > maxBytes) throw new Error('memoryStorage: artifact larger than maxBytes');
+    remove(key); // a rewrite counts as newest
+    for (const oldest of entries.keys()) {
+      if (total + bytes.byteLength <= maxBytes) break;
+      remove(oldest);
+    }
+    entries.set(key, {
+      bytes,
+      contentType: putOptions.contentType,
+      etag: `"${createHash('sha1').update(bytes).digest('hex')}"`,
+      lastModified: new Date(),
+    });
+    total += bytes.byteLength;
+    return { url: `${baseUrl}/${key}`, bytes: bytes.byteLength };
+  }
+
+  async function read(key: string): Promise<StoredFile | undefined> {
+    const entry = entries.get(key);
+    if (entry === undefined) return undefined;
+    const { bytes } = entry;
+    return {
+      size: bytes.byteLength,
+      contentType: entry.contentType,
+      etag: entry.etag,
+      lastModified: entry.lastModified,
+      stream(range) {
+        if (range && (range.start < 0 || range.end < range.start || range.end >= bytes.byteLength)) {
+          throw new RangeError('memoryStorage: range outside the artifact');
+        }
+        return slices(bytes, range?.start ?? 0, range?.end ?? bytes.byteLength - 1);
+      },
+    };
+  }
+
+  return {
+    put,
+    read,
+    delete: async (key) => remove(key),
+    keys: () => [...entries.keys()],
+  };
+}

@@ -1,0 +1,333 @@
+import type { ServerResponse } from 'node:http';
+import { RelayError } from '../../src/contract/errors.js';
+import { createReferenceFetcher, type ReferenceFetcher } from '../../src/references/reference-fetcher.js';
+import type { ReferenceOptions } from '../../src/references/reference-options.js';
+import { hostileResolver } from './hostile-corpus.js';
+import { startTestServers, type Handler, type TestServers } from './hostile-servers.js';
+import { makeHeic, makeJpeg, makePng, makeWebp } from './test-images.js';
+
+let servers: TestServers;
+const fetchers: ReferenceFetcher[] = [];
+
+beforeAll(async () => {
+  servers = await startTestServers();
+});
+
+afterAll(async () => {
+  await Promise.all(fetchers.map((f) => f.close()));
+  await servers.close();
+});
+
+function fetcher(options: ReferenceOptions = {}): ReferenceFetcher {
+  const f = createReferenceFetcher({
+    allowHosts: [new URL(servers.imageHostOrigin).host],
+    lookup: hostileResolver,
+    timeoutMs: 3000,
+    connectTimeoutMs: 1000,
+    headersTimeoutMs: 2000,
+    ...options,
+  });
+  fetchers.push(f);
+  return f;
+}
+
+let routeCounter = 0;
+/** Serves `handler` on a fresh path of the image host and returns its URL. */
+function serve(handler: Handler): string {
+  const path = `/t/${++routeCounter}`;
+  servers.route(path, handler);
+  return `${servers.imageHostOrigin}${path}`;
+}
+
+function bytes(body: Buffer, headers: Record<string, string> = {}, chunked = false): Handler {
+  return (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', ...(chunked ? {} : { 'content-length': String(body.length) }), ...headers });
+    if (chunked) {
+      // Two writes without a length: the cap must hold while streaming.
+      res.write(body.subarray(0, 1000));
+      res.end(body.subarray(1000));
+    } else res.end(body);
+  };
+}
+
+function pathOf(url: string): string {
+  return new URL(url).pathname;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<RelayError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof RelayError) return err;
+    throw err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('legal references', () => {
+  test('PNG, JPEG and WEBP of various sizes come back verified, in input order', async () => {
+    const images = [
+      { bytes: await makePng(1, 1), format: 'png', mime: 'image/png', w: 1, h: 1 },
+      { bytes: await makePng(640, 360, { alpha: true }), format: 'png', mime: 'image/png', w: 640, h: 360 },
+      { bytes: await makeJpeg(1200, 800), format: 'jpeg', mime: 'image/jpeg', w: 1200, h: 800 },
+      { bytes: await makeWebp(300, 700), format: 'webp', mime: 'image/webp', w: 300, h: 700 },
+      { bytes: await makePng(1100, 1000), format: 'png', mime: 'image/png', w: 1100, h: 1000 },
+    ];
+    // Declared types lie on purpose: only the bytes count.
+    const urls = images.map((img) => serve(bytes(img.bytes, { 'content-type': 'text/plain' })));
+    const refs = await fetcher({ maxBytes: 4 * 1024 * 1024 }).fetchAll(urls);
+    expect(refs).toHaveLength(images.length);
+    refs.forEach((ref, i) => {
+      const img = images[i]!;
+      expect(ref.index).toBe(i);
+      expect(ref.url).toBe(urls[i]);
+      expect(ref.format).toBe(img.format);
+      expect(ref.mimeType).toBe(img.mime);
+      expect([ref.width, ref.height]).toEqual([img.w, img.h]);
+      expect(ref.bytes.equals(img.bytes)).toBe(true);
+    });
+    expect(images[4]!.bytes.length).toBeGreaterThan(3 * 1024 * 1024);
+  });
+
+  test('HEIC goes through when this sharp build can encode it (skipped otherwise)', async () => {
+    const heic = await makeHeic(64, 48);
+    if (heic === undefined) {
+      // Prebuilt sharp ships libheif without an HEVC encoder: nothing to test against.
+      return;
+    }
+    const [ref] = await fetcher().fetchAll([serve(bytes(heic))]);
+    expect(ref?.format).toMatch(/^hei[cf]$/);
+    expect([ref?.width, ref?.height]).toEqual([64, 48]);
+  });
+
+  test('a body of exactly maxBytes passes; maxBytes + 1 fails, with or without Content-Length', async () => {
+    const png = await makePng(200, 200);
+    const cap = png.length;
+    const padded = Buffer.concat([png, Buffer.from([0])]);
+    const f = fetcher({ maxBytes: cap });
+    const [ref] = await f.fetchAll([serve(bytes(png))]);
+    expect(ref?.bytes.length).toBe(cap);
+    const [chunked] = await f.fetchAll([serve(bytes(png, {}, true))]);
+    expect(chunked?.bytes.length).toBe(cap);
+    for (const handler of [bytes(padded), bytes(padded, {}, true)]) {
+      const err = await rejection(f.fetchAll([serve(handler)]));
+      expect(err.code).toBe('image_too_large');
+      expect(err.param).toBe('image_input[0]');
+    }
+  });
+
+  test('the same URL twice in one request is downloaded once', async () => {
+    const png = await makePng(32, 32);
+    const a = serve(bytes(png));
+    const b = serve(bytes(await makeJpeg(16, 16)));
+    const refs = await fetcher().fetchAll([a, b, a, `${a}#fragment`, b]);
+    expect(refs.map((r) => r.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(refs.map((r) => r.format)).toEqual(['png', 'jpeg', 'png', 'png', 'jpeg']);
+    expect(servers.hits(pathOf(a))).toBe(1);
+    expect(servers.hits(pathOf(b))).toBe(1);
+  });
+
+  test('redirects within allowed hosts are followed up to maxRedirects', async () => {
+    const target = serve(bytes(await makePng(8, 8)));
+    const hop1 = serve((_req, res) => void res.writeHead(302, { location: target }).end());
+    const hop2 = serve((_req, res) => void res.writeHead(301, { location: hop1 }).end());
+    const hop = serve((_req, res) => void res.writeHead(307, { location: new URL(hop2).pathname }).end());
+    const [ref] = await fetcher({ maxRedirects: 3 }).fetchAll([hop]);
+    expect(ref?.url).toBe(hop);
+    expect(ref?.format).toBe('png');
+    const err = await rejection(fetcher({ maxRedirects: 2 }).fetchAll([hop]));
+    expect(err.code).toBe('image_url_forbidden');
+    expect(err.message).toMatch(/redirected more than 2 times/);
+  });
+
+  test('downloads in flight are bounded by concurrency', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const png = await makePng(8, 8);
+    const slow: Handler = (_req, res: ServerResponse) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => {
+        inFlight -= 1;
+        bytes(png)(_req, res);
+      }, 60);
+    };
+    const urls = Array.from({ length: 8 }, () => serve(slow));
+    await fetcher({ concurrency: 2 }).fetchAll(urls);
+    expect(peak).toBe(2);
+    peak = 0;
+    await fetcher({ concurrency: 5 }).fetchAll(urls.map((u) => `${u}?again`));
+    expect(peak).toBe(5);
+  });
+
+  test('maxTotalBytes bounds the whole request', async () => {
+    const png = await makePng(300, 300);
+    const urls = [serve(bytes(png)), serve(bytes(png)), serve(bytes(png))];
+    const err = await rejection(fetcher({ concurrency: 1, maxTotalBytes: Math.floor(png.length * 2.5) }).fetchAll(urls));
+    expect(err.code).toBe('image_too_large');
+    expect(err.param).toBe('image_input[2]');
+    expect(err.message).toMatch(/in total/);
+    // A URL repeated counts once.
+    await fetcher({ maxTotalBytes: png.length + 10 }).fetchAll([urls[0]!, urls[0]!]);
+  });
+
+  test('data: URLs pass through the same verification when allowDataUrls is on', async () => {
+    const png = await makePng(20, 10);
+    const f = fetcher({ allowDataUrls: true, maxBytes: png.length });
+    const [ref] = await f.fetchAll([`data:image/jpeg;base64,${png.toString('base64')}`]);
+    expect(ref?.format).toBe('png');
+    expect([ref?.width, ref?.height]).toEqual([20, 10]);
+    expect(ref?.url).toMatch(/^data:image\/jpeg;base64,\[\d+ bytes\]$/);
+    const big = Buffer.concat([png, Buffer.alloc(10)]);
+    expect((await rejection(f.fetchAll([`data:image/png;base64,${big.toString('base64')}`]))).code).toBe('image_too_large');
+    const html = Buffer.from('<html></html>').toString('base64');
+    expect((await rejection(f.fetchAll([`data:image/png;base64,${html}`]))).code).toBe('unsupported_image_type');
+  });
+});
+
+describe('failures', () => {
+  test('the first failure names its index and stops the other downloads', async () => {
+    const ok = serve(bytes(await makePng(8, 8)));
+    const started = Date.now();
+    const err = await rejection(
+      fetcher({ timeoutMs: 10_000 }).fetchAll([ok, `${servers.imageHostOrigin}/slowloris`, `${servers.imageHostOrigin}/not-found`]),
+    );
+    expect(err.code).toBe('image_download_failed');
+    expect(err.param).toBe('image_input[2]');
+    expect(err.message).toMatch(/HTTP 404/);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  test('invalid URLs fail before any download', async () => {
+    const ok = serve(bytes(await makePng(8, 8)));
+    const err = await rejection(fetcher().fetchAll([ok, ok, 'ftp://example.com/a.png']));
+    expect(err.code).toBe('invalid_image_url');
+    expect(err.param).toBe('image_input[2]');
+    expect(servers.hits(pathOf(ok))).toBe(0);
+  });
+
+  test('timeouts: whole download and headers', async () => {
+    const f = fetcher({ timeoutMs: 400, headersTimeoutMs: 300 });
+    let started = Date.now();
+    const slowBody = await rejection(f.fetchAll([`${servers.imageHostOrigin}/slowloris`]));
+    expect(slowBody.code).toBe('image_download_failed');
+    expect(slowBody.message).toMatch(/in time/);
+    expect(Date.now() - started).toBeLessThan(1500);
+    started = Date.now();
+    const slowHeaders = await rejection(f.fetchAll([`${servers.imageHostOrigin}/slow-headers`]));
+    expect(slowHeaders.code).toBe('image_download_failed');
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  test("the caller's signal aborts everything and rejects with its reason", async () => {
+    const controller = new AbortController();
+    const reason = new Error('client went away');
+    const pending = fetcher({ timeoutMs: 10_000 }).fetchAll([`${servers.imageHostOrigin}/slowloris`, `${servers.imageHostOrigin}/endless`], {
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(reason), 100);
+    await expect(pending).rejects.toBe(reason);
+    const aborted = AbortSignal.abort(reason);
+    await expect(fetcher().fetchAll([`${servers.imageHostOrigin}/ok.png`], { signal: aborted })).rejects.toBe(reason);
+  });
+
+  test('status errors say which status', async () => {
+    const err = await rejection(fetcher().fetchAll([`${servers.imageHostOrigin}/forbidden`]));
+    expect(err.message).toBe(
+      'image_input[0] could not be downloaded: the server answered HTTP 403; the image must be publicly readable without credentials.',
+    );
+  });
+});
+
+describe('address pinning and allowHosts', () => {
+  test('control: with the victim allow-listed, the victim IS reached (so the corpus would notice)', async () => {
+    const before = servers.victimHits();
+    const err = await rejection(
+      fetcher({ allowHosts: [`127.0.0.1:${servers.victimPort}`] }).fetchAll([`http://127.0.0.1:${servers.victimPort}/`]),
+    );
+    expect(err.code).toBe('unsupported_image_type');
+    expect(servers.victimHits()).toBeGreaterThan(before);
+  });
+
+  test('a name is resolved by the configured lookup once and connected to by its checked address', async () => {
+    const lookups: string[] = [];
+    const png = await makePng(8, 8);
+    const url = serve(bytes(png));
+    const f = fetcher({
+      allowHosts: [`pinned.invalid:${servers.imageHostPort}`],
+      lookup: async (host) => {
+        lookups.push(host);
+        return [{ address: '127.0.0.1', family: 4 }];
+      },
+    });
+    // `.invalid` cannot resolve anywhere else: success proves the socket went to the looked-up address.
+    const pinned = url.replace('127.0.0.1', 'pinned.invalid');
+    const [ref] = await f.fetchAll([pinned]);
+    expect(ref?.format).toBe('png');
+    expect(lookups).toEqual(['pinned.invalid']);
+    expect(servers.requests(pathOf(url))[0]?.host).toBe(`pinned.invalid:${servers.imageHostPort}`);
+  });
+
+  test('the same IP on the allowed port through a non-listed name is refused', async () => {
+    const f = fetcher({
+      lookup: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
+    const err = await rejection(f.fetchAll([`http://other.invalid:${servers.imageHostPort}/ok.png`]));
+    expect(err.code).toBe('image_url_forbidden');
+    expect(err.message).not.toContain('127.0.0.1');
+    expect(err.message).toContain('"other.invalid"');
+  });
+});
+
+describe('cache', () => {
+  test('off by default: every request downloads', async () => {
+    const url = serve(bytes(await makePng(8, 8)));
+    const f = fetcher();
+    await f.fetchAll([url]);
+    await f.fetchAll([url]);
+    expect(servers.hits(pathOf(url))).toBe(2);
+  });
+
+  test('a fresh entry skips the download', async () => {
+    const url = serve(bytes(await makePng(8, 8)));
+    const f = fetcher({ cache: { ttlMs: 60_000 } });
+    const [first] = await f.fetchAll([url]);
+    const [second] = await f.fetchAll([url], {});
+    expect(servers.hits(pathOf(url))).toBe(1);
+    expect(second?.bytes.equals(first!.bytes)).toBe(true);
+  });
+
+  test('a stale entry is revalidated with If-None-Match / If-Modified-Since', async () => {
+    const v1 = await makePng(8, 8);
+    const v2 = await makePng(9, 9);
+    let current = { body: v1, etag: '"v1"' };
+    const lastModified = 'Wed, 21 Oct 2015 07:28:00 GMT';
+    const url = serve((req, res) => {
+      if (req.headers['if-none-match'] === current.etag) {
+        res.writeHead(304, { etag: current.etag });
+        res.end();
+        return;
+      }
+      bytes(current.body, { etag: current.etag, 'last-modified': lastModified })(req, res);
+    });
+    const f = fetcher({ cache: { ttlMs: 0 } });
+    await f.fetchAll([url]);
+    const [again] = await f.fetchAll([url]);
+    expect(again?.width).toBe(8);
+    const sent = servers.requests(pathOf(url));
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.['if-none-match']).toBe('"v1"');
+    expect(sent[1]?.['if-modified-since']).toBe(lastModified);
+    current = { body: v2, etag: '"v2"' };
+    const [changed] = await f.fetchAll([url]);
+    expect(changed?.width).toBe(9);
+  });
+
+  test('Cache-Control: no-store is honoured', async () => {
+    const url = serve(bytes(await makePng(8, 8), { 'cache-control': 'no-store' }));
+    const f = fetcher({ cache: {} });
+    await f.fetchAll([url]);
+    await f.fetchAll([url]);
+    expect(servers.hits(pathOf(url))).toBe(2);
+  });
+});
