@@ -21,6 +21,6 @@ export interface RecordedRequest {
   receivedAt: number;
   /** Epoch ms when the exchange closed: the answer finished, or the client went away first (e.g. an abort). */
   closedAt?: number;
-  /** True when the client closed the connection before the emulator had finished answering. */
+  /** True when the connection closed before the answer was complete: the client went away (or `close()` cut it); not set for a `reset` fault. */
   aborted?: boolean;
 }

@@ -55,7 +55,7 @@ export async function parseGenerateContent(body: unknown, surface: Surface, mode
     throw new InvalidRequest('* GenerateContentRequest.contents: contents is not specified\n');
   }
   if (!Array.isArray(contents)) {
-    throw new InvalidRequest(`Invalid value at 'contents' (type.googleapis.com/google.cloud.aiplatform.v1.Content), ${JSON.stringify(contents)}`);
+    throw new InvalidRequest(`Invalid value at 'contents' (Content), ${JSON.stringify(contents).slice(0, 100)}`);
   }
 
   const texts: string[] = [];
