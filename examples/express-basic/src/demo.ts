@@ -1,14 +1,15 @@
 /**
- * The demo: the Google API emulator and the example app on port 3000, with artifacts on local disk.
+ * The demo: the Google API emulator and the example app on port 3000, with artifacts on local disk
+ * (or Cloud Storage / S3: see storage-from-env.ts).
  * With GEMINI_API_KEY or GOOGLE_CLOUD_PROJECT set, the same app talks to the real Google APIs instead.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { createRelay, geminiCarrier, localDiskStorage, vertexCarrier, type Carrier } from '@banana-relay/core';
+import { createRelay, geminiCarrier, vertexCarrier, type Carrier } from '@banana-relay/core';
+import { prometheusMetrics } from '@banana-relay/core/metrics';
 import { startEmulator } from '@banana-relay/emulator';
 import { pino } from 'pino';
 import { createApp } from './app.js';
 import { carriersFromEnv, upstreamModeFromEnv } from './carriers-from-env.js';
+import { storageFromEnv } from './storage-from-env.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const origin = `http://localhost:${port}`;
@@ -30,17 +31,20 @@ if (mode === 'emulator') {
   log.info({ mode }, 'using the real Google API');
 }
 
-const dir = resolve(process.env.ARTIFACT_DIR ?? '.artifacts');
-mkdirSync(dir, { recursive: true });
+const { storage, where } = await storageFromEnv(process.env, { origin });
+const metrics = prometheusMetrics();
 const relay = createRelay({
   carriers,
-  storage: localDiskStorage({ dir, publicBaseUrl: process.env.PUBLIC_BASE_URL ?? origin }),
+  storage,
   // The demo fetches its own sample references over loopback; nothing else on loopback is reachable.
   references: { allowHosts: [`localhost:${port}`, `127.0.0.1:${port}`] },
-  onEvent: (event) => log.info(event, event.type),
+  onEvent: (event) => {
+    log.info(event, event.type);
+    metrics.onEvent(event);
+  },
 });
 
-const app = await createApp(relay);
+const app = await createApp(relay, { metrics });
 const server = app.listen(port, () => {
   const example = {
     model: 'nano-banana-pro',
@@ -51,7 +55,8 @@ const server = app.listen(port, () => {
     output_format: 'png',
   };
   console.log(`
-banana-relay demo on ${origin} (upstream: ${mode}), artifacts in ${dir}
+banana-relay demo on ${origin} (upstream: ${mode}), artifacts in ${where}
+Playground: ${origin}/ · OpenAPI: ${origin}/v1/images/openapi.json · metrics: ${origin}/metrics
 
 Try it:
 curl -s -X POST ${origin}/v1/images/generations \\

@@ -1,5 +1,6 @@
 import type { CredentialAuthority } from './credentials.js';
 import type { FaultQueue } from './faults.js';
+import type { GcsStore } from './gcs/gcs-store.js';
 import type { RecordedRequest } from './recorded-request.js';
 import type { ImageRenderer } from './render/image-renderer.js';
 
@@ -15,4 +16,6 @@ export interface EmulatorContext {
   faults: FaultQueue;
   requests: RecordedRequest[];
   renderer: ImageRenderer;
+  /** Cloud Storage buckets, objects and upload sessions. */
+  gcs: GcsStore;
 }

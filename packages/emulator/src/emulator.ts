@@ -3,6 +3,7 @@ import { OUTPUT_SIZES, type AspectRatio, type Resolution } from '@banana-relay/c
 import type { EmulatorContext } from './context.js';
 import { CredentialAuthority, type ServiceAccountCredentials } from './credentials.js';
 import { FaultQueue, type Fault, type ScriptOptions } from './faults.js';
+import { GcsStore, type GcsEmulator } from './gcs/gcs-store.js';
 import { prerenderBase } from './generate/answer-images.js';
 import type { RecordedRequest } from './recorded-request.js';
 import { ImageRenderer } from './render/image-renderer.js';
@@ -45,6 +46,12 @@ export interface Emulator {
   /** Every request received, in order. */
   readonly requests: RecordedRequest[];
   /**
+   * Cloud Storage on the same base URL (JSON API uploads and object calls, XML API reads with V4 signed
+   * URLs): create buckets here, point `@google-cloud/storage` at {@link Emulator.url} as `apiEndpoint`.
+   * Buckets and objects live in memory for the emulator's lifetime (`reset()` leaves them).
+   */
+  readonly gcs: GcsEmulator;
+  /**
    * Queues faults. Each generateContent request consumes the first queued entry whose `match` fits;
    * every fault applies to `times` requests (default 1).
    */
@@ -74,6 +81,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requests,
     renderer,
     authority,
+    gcs: new GcsStore(),
   };
 
   const { server, close } = createEmulatorServer(ctx);
@@ -95,6 +103,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tokenUri,
     serviceAccount: authority.serviceAccount,
     requests,
+    gcs: ctx.gcs,
     script: (fault, scriptOptions) => faults.push(fault, scriptOptions),
     reset: () => {
       faults.clear();

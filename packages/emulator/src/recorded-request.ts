@@ -1,7 +1,7 @@
 /** One request the emulator received, as recorded in `emulator.requests`. */
 export interface RecordedRequest {
-  /** Which route it hit: generateContent on the Gemini API or Vertex AI, the token endpoint, or anything else. */
-  kind: 'gemini' | 'vertex' | 'token' | 'other';
+  /** Which route it hit: generateContent on the Gemini API or Vertex AI, the token endpoint, Cloud Storage, or anything else. */
+  kind: 'gemini' | 'vertex' | 'token' | 'gcs' | 'other';
   method: string;
   /** URL path without the query string. */
   path: string;

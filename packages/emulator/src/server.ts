@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { EmulatorContext } from './context.js';
+import { handleGcs } from './gcs/handle-gcs.js';
+import { isGcsXmlRequest } from './gcs/gcs-routes.js';
 import { googleError } from './google-errors.js';
 import { deliver, wasResetByEmulator } from './http/deliver.js';
 import type { RecordedRequest } from './recorded-request.js';
@@ -63,7 +65,9 @@ async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerRes
   });
 
   try {
-    if (req.method !== 'POST' || route.kind === 'other') {
+    if (route.kind === 'gcs' || (route.kind === 'other' && isGcsXmlRequest(ctx.gcs, req.method, url.pathname))) {
+      await handleGcs(ctx.gcs, ctx.authority, req, res, record, url);
+    } else if (req.method !== 'POST' || route.kind === 'other') {
       req.resume();
       deliver(res, record, googleError(404, `The requested URL ${url.pathname} was not found on this server.`));
     } else if (route.kind === 'token') {

@@ -24,7 +24,10 @@ describe("the contract's request examples, end to end", () => {
         output_format: 'png',
       });
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body).sort()).toEqual(['created', 'data']);
+    // The contract's created + data[].url, plus output_format and size as OpenAI's newer answers carry them.
+    expect(Object.keys(res.body).sort()).toEqual(['created', 'data', 'output_format', 'size']);
+    expect([res.body.output_format, res.body.size]).toEqual(['png', '6336x2688']);
+    expect(Object.keys(res.body.data[0])).toEqual(['url']);
     expect(res.body.created).toBeGreaterThanOrEqual(before);
     expect(res.body.data).toHaveLength(1);
     const url: string = res.body.data[0].url;

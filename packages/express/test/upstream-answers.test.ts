@@ -16,7 +16,11 @@ describe('reading what the model answers', () => {
     h = await startHarness({ carriers: (emu) => [emulatedGemini(emu, 'gemini', { timeoutMs: 1500 })] });
   });
   afterAll(() => h.close());
-  afterEach(() => h.emulator.reset());
+  afterEach(() => {
+    h.emulator.reset();
+    // Each test scripts its own upstream failures: start it with the carrier back in rotation.
+    h.relay.resetCarrierHealth();
+  });
 
   test('the final image is the last non-thought image, not an interim thought image', async () => {
     const res = await h.http.post(ROUTE).send(body);
@@ -140,11 +144,14 @@ describe('reading what the model answers', () => {
     expect(res.body.error).toMatchObject({ code: 'rate_limited', type: 'rate_limit_error' });
   });
 
-  test.each([500, 503])('upstream %i → 502', async (status) => {
+  test.each([
+    [500, 502, 'upstream_error'],
+    [503, 503, 'upstream_unavailable'],
+  ])('upstream %i → %i %s', async (status, expected, code) => {
     h.emulator.script({ type: 'status', status });
     const res = await h.http.post(ROUTE).send(body);
-    expect(res.status).toBe(502);
-    expect(res.body.error.code).toBe('upstream_error');
+    expect(res.status).toBe(expected);
+    expect(res.body.error.code).toBe(code);
   });
 
   test('a connection reset mid-body → 502', async () => {

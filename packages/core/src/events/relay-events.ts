@@ -6,6 +6,10 @@ export interface RequestAcceptedEvent {
   resolution: string;
   aspectRatio?: string;
   references: number;
+  /** Who asked (from `authorize` or `relay.generate(..., { principal })`). */
+  principal?: string;
+  /** The caller's end-user id, as sent in the request's `user` field (not authenticated). */
+  user?: string;
 }
 
 /** Emitted after every upstream call. */
@@ -21,8 +25,13 @@ export interface CarrierAttemptEvent {
   status?: number;
   /** Failure kind (CarrierError.kind), when it failed. */
   error?: string;
+  /** The failure lets the image move to another carrier (retryable failures, and 401/403, which concern that account only). */
   retryable?: boolean;
   latencyMs: number;
+  /** The call was the half-open probe of a carrier coming back from a cool-down. */
+  probe?: boolean;
+  /** The request was pinned to this carrier by the operator. */
+  pinned?: boolean;
 }
 
 /** Emitted when a call moves to another carrier after a retryable failure. */
@@ -33,6 +42,23 @@ export interface CarrierFallbackEvent {
   from: string;
   to: string;
   reason: string;
+  /** The attempt number about to start on `to`. */
+  attempt?: number;
+  /** Backoff waited before it, in ms. */
+  delayMs?: number;
+}
+
+/** Emitted when a carrier's health changes: out of rotation, probed, back, rate limited, misconfigured. */
+export interface CarrierHealthEvent {
+  type: 'carrier.health';
+  /** The request whose call caused the change (absent when a cool-down simply ran out). */
+  requestId?: string;
+  carrierId: string;
+  status: 'healthy' | 'cooling_down' | 'half_open' | 'misconfigured' | 'rate_limited';
+  /** ISO time when the cool-down or rate limit ends. */
+  until?: string;
+  /** Consecutive failures. */
+  failures: number;
 }
 
 /** Emitted when an image is stored. */
@@ -60,6 +86,8 @@ export interface RequestFinishedEvent {
   resolution?: string;
   references?: number;
   principal?: string;
+  /** The request's `user` field, when it passed validation. */
+  user?: string;
 }
 
 /** Structured events for billing, logging and metrics, delivered to `createRelay({ onEvent })`. */
@@ -67,6 +95,7 @@ export type RelayEvent =
   | RequestAcceptedEvent
   | CarrierAttemptEvent
   | CarrierFallbackEvent
+  | CarrierHealthEvent
   | ImageArchivedEvent
   | RequestFinishedEvent;
 

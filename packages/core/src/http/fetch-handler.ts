@@ -1,3 +1,4 @@
+import type { Authorize } from '../auth/authorize.js';
 import { RelayError, toRelayError } from '../contract/errors.js';
 import type { GenerateOptions } from '../relay/generate-images.js';
 import type { ImagesResponse } from '../relay/images-response.js';
@@ -13,7 +14,17 @@ export interface FetchHandlerSettings {
   artifactPrefix: string;
   maxBodyBytes: number;
   storage: Storage;
+  /** Who is calling; runs before the body is read. */
+  authorize?: Authorize;
   generate: (body: unknown, options: GenerateOptions) => Promise<ImagesResponse>;
+  /** Further routes at exact paths (the OpenAPI document, the edits route). */
+  routes?: ExtraRoute[];
+}
+
+/** A further route of the relay, served at an exact path. */
+export interface ExtraRoute {
+  path: string;
+  handle: (request: Request, options: FetchOptions) => Promise<Response> | Response;
 }
 
 /** Per-call options of `relay.fetch`. */
@@ -44,11 +55,14 @@ export function createFetchHandler(settings: FetchHandlerSettings): HttpSurface 
     return pathname === routePath || pathname === `${routePath}/`;
   };
   const isArtifact = (pathname: string): boolean => artifactsServed && pathname.startsWith(artifactRoot);
+  const extraRoute = (pathname: string): ExtraRoute | undefined => settings.routes?.find((r) => pathname === r.path || pathname === `${r.path}/`);
   return {
-    owns: (pathname, options = {}) => isRoute(pathname, options) || isArtifact(pathname),
+    owns: (pathname, options = {}) => isRoute(pathname, options) || isArtifact(pathname) || extraRoute(pathname) !== undefined,
     fetch: async (request, options = {}) => {
       const { pathname } = new URL(request.url);
       if (isRoute(pathname, options)) return handleGeneration(request, settings);
+      const extra = extraRoute(pathname);
+      if (extra) return extra.handle(request, options);
       if (isArtifact(pathname)) {
         return serveArtifact(request, settings.storage, artifactKeyFromPath(pathname, settings.artifactPrefix) ?? '');
       }
@@ -65,10 +79,18 @@ async function handleGeneration(request: Request, settings: FetchHandlerSettings
     return errorResponse(error, { ...idHeader, allow: 'POST' });
   }
   try {
+    const principal = settings.authorize ? await settings.authorize(request) : undefined;
     const body = await readJsonBody(request, settings.maxBodyBytes);
-    const answer = await settings.generate(body, { signal: request.signal, requestId });
+    const answer = await settings.generate(body, {
+      signal: request.signal,
+      requestId,
+      headers: request.headers,
+      ...(principal === undefined ? {} : { principal }),
+    });
     return jsonResponse(200, answer, idHeader);
   } catch (err) {
-    return errorResponse(toRelayError(err), idHeader);
+    const error = toRelayError(err);
+    const challenge: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+    return errorResponse(error, { ...idHeader, ...challenge });
   }
 }

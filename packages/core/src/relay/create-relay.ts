@@ -3,8 +3,12 @@ import { createRequestParser } from '../contract/parse-request.js';
 import { safeEmitter } from '../events/relay-events.js';
 import { createFetchHandler, type FetchHandler, type FetchOptions } from '../http/fetch-handler.js';
 import { createReferenceFetcher } from '../references/reference-fetcher.js';
-import { CarrierRouter, DEFAULT_ROUTING_POLICY } from '../routing/carrier-router.js';
+import { Admission } from '../routing/admission.js';
+import { CarrierRouter } from '../routing/carrier-router.js';
+import type { CarrierState } from '../routing/carrier-state.js';
+import { resolveRouting } from '../routing/routing-options.js';
 import { DEFAULT_ARTIFACT_PREFIX } from '../storage/artifact-key.js';
+import { extraRoutes } from './extra-routes.js';
 import { generateImages, type GenerateOptions } from './generate-images.js';
 import type { ImagesResponse } from './images-response.js';
 import type { RelayOptions } from './relay-options.js';
@@ -22,6 +26,13 @@ export interface Relay {
   owns(pathname: string, options?: FetchOptions): boolean;
   /** The capabilities in force (after defaults). */
   readonly capabilities: Readonly<Capabilities>;
+  /**
+   * Each carrier's state now (in rotation or cooling down until when, misconfigured, calls in
+   * flight, failures, priority, weight), JSON-ready for a health endpoint.
+   */
+  carriers(): CarrierState[];
+  /** Puts one carrier (or every carrier) back in rotation with a clean record, e.g. after fixing its key. */
+  resetCarrierHealth(carrierId?: string): void;
   /** Releases connection pools. */
   close(): Promise<void>;
 }
@@ -61,36 +72,48 @@ export function createRelay(options: RelayOptions): Relay {
   const limits = options.limits ?? {};
   const emit = safeEmitter(options.onEvent);
   const references = createReferenceFetcher(options.references);
-  const router = new CarrierRouter(options.carriers ?? [], { ...DEFAULT_ROUTING_POLICY, ...options.routing }, emit);
+  const routing = resolveRouting(options.routing);
+  const router = new CarrierRouter(options.carriers ?? [], routing, emit);
   const artifactPrefix = options.artifactPrefix ?? DEFAULT_ARTIFACT_PREFIX;
+  const contract = { capabilities, maxPromptLength: limits.maxPromptLength ?? 8192, maxImages: limits.maxImages ?? 4 };
   const deps = {
-    parse: createRequestParser({
-      capabilities,
-      maxPromptLength: limits.maxPromptLength ?? 8192,
-      maxImages: limits.maxImages ?? 4,
-      allowDataUrls: options.references?.allowDataUrls ?? false,
-    }),
+    parse: createRequestParser({ ...contract, allowDataUrls: options.references?.allowDataUrls ?? false }),
     references,
     router,
+    admission: new Admission(routing.maxInFlight),
     storage: options.storage,
     artifactPrefix,
     imageConcurrency: limits.imageConcurrency ?? 4,
     deadlineMs: limits.deadlineMs ?? 300_000,
     emit,
+    archiveB64Json: options.archive?.b64Json ?? true,
   };
   const generate = (body: unknown, generateOptions?: GenerateOptions): Promise<ImagesResponse> => generateImages(body, deps, generateOptions);
+  const routePath = options.routePath ?? '/v1/images/generations';
+  const maxBodyBytes = limits.maxBodyBytes ?? 1024 * 1024;
+  const routes = extraRoutes(options, {
+    contract,
+    routePath,
+    maxBodyBytes,
+    ...(options.authorize ? { authorize: options.authorize } : {}),
+    edit: (body, images, editOptions) => generateImages(body, deps, editOptions, images),
+  });
   const http = createFetchHandler({
-    routePath: options.routePath ?? '/v1/images/generations',
+    routePath,
     artifactPrefix,
-    maxBodyBytes: limits.maxBodyBytes ?? 1024 * 1024,
+    maxBodyBytes,
     storage: options.storage,
+    ...(options.authorize ? { authorize: options.authorize } : {}),
     generate,
+    routes,
   });
   return {
     generate,
     fetch: http.fetch,
     owns: http.owns,
     capabilities,
+    carriers: () => router.states(),
+    resetCarrierHealth: (carrierId) => router.resetHealth(carrierId),
     async close() {
       await Promise.allSettled([
         references.close(),

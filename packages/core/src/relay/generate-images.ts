@@ -7,20 +7,26 @@ import { RelayError, toRelayError } from '../contract/errors.js';
 import type { RelayEventListener } from '../events/relay-events.js';
 import { normalizeImage } from '../images/normalize-image.js';
 import type { ReferenceFetcher } from '../references/reference-fetcher.js';
+import type { ReferenceImage } from '../references/reference-image.js';
+import type { Admission } from '../routing/admission.js';
 import type { CarrierRouter } from '../routing/carrier-router.js';
 import type { Storage } from '../storage/storage.js';
-import type { ImagesResponse } from './images-response.js';
+import { imagesResponse, type ImagesResponse } from './images-response.js';
 
 /** Everything one generation needs, wired once by createRelay. */
 export interface GenerationDeps {
   parse: RequestParser;
   references: ReferenceFetcher;
   router: CarrierRouter;
+  /** The relay-wide limit on requests in flight. */
+  admission: Admission;
   storage: Storage;
   artifactPrefix: string;
   imageConcurrency: number;
   deadlineMs: number;
   emit: RelayEventListener;
+  /** Archive images answered inline (`response_format: 'b64_json'`). Default true. */
+  archiveB64Json?: boolean;
 }
 
 /** Per-call options of `relay.generate`. */
@@ -31,10 +37,23 @@ export interface GenerateOptions {
   requestId?: string;
   /** Who is asking (from the host's auth), carried into events. */
   principal?: string;
+  /** Pins the request to this carrier id (trusted callers only: no secret is checked). See `routing.pinning`. */
+  pinnedCarrier?: string;
+  /** The HTTP request's headers (`relay.fetch` passes them): read for the operator pin, when `routing.pinning` is on. */
+  headers?: Headers;
 }
 
-/** Runs one request: validate, download references, generate n images (failing over), archive, answer. */
-export async function generateImages(body: unknown, deps: GenerationDeps, options: GenerateOptions = {}): Promise<ImagesResponse> {
+/**
+ * Runs one request: validate, download references, generate n images (failing over), archive, answer.
+ * `uploaded` are references already received and verified (the multipart edits route): they take the
+ * place of `image_input` downloads.
+ */
+export async function generateImages(
+  body: unknown,
+  deps: GenerationDeps,
+  options: GenerateOptions = {},
+  uploaded?: ReferenceImage[],
+): Promise<ImagesResponse> {
   const requestId = options.requestId ?? randomUUID();
   const started = performance.now();
   const deadline = AbortSignal.timeout(deps.deadlineMs);
@@ -43,6 +62,8 @@ export async function generateImages(body: unknown, deps: GenerationDeps, option
   const signal = AbortSignal.any([deadline, siblings.signal, ...(options.signal ? [options.signal] : [])]);
   let resolution: string | undefined;
   let references: number | undefined;
+  let user: string | undefined;
+  let leave: (() => void) | undefined;
   const finish = (status: number, images: number, code?: string): void =>
     deps.emit({
       type: 'request.finished',
@@ -54,13 +75,17 @@ export async function generateImages(body: unknown, deps: GenerationDeps, option
       ...(resolution === undefined ? {} : { resolution }),
       ...(references === undefined ? {} : { references }),
       ...(options.principal === undefined ? {} : { principal: options.principal }),
+      ...(user === undefined ? {} : { user }),
     });
 
   try {
     const request = deps.parse(body);
     resolution = request.resolution;
-    references = request.imageInput.length;
-    deps.router.eligible(references);
+    references = uploaded?.length ?? request.imageInput.length;
+    user = request.user;
+    // Routing is settled before any download: the multi-reference rule, the pin, and whether any carrier can take it now.
+    const route = deps.router.route({ references, resolution: request.resolution, aspectRatio: request.aspectRatio }, options);
+    leave = deps.admission.enter();
     deps.emit({
       type: 'request.accepted',
       requestId,
@@ -68,9 +93,11 @@ export async function generateImages(body: unknown, deps: GenerationDeps, option
       resolution: request.resolution,
       ...(request.aspectRatio === undefined ? {} : { aspectRatio: request.aspectRatio }),
       references,
+      ...(options.principal === undefined ? {} : { principal: options.principal }),
+      ...(user === undefined ? {} : { user }),
     });
 
-    const refs = await deps.references.fetchAll(request.imageInput, { signal });
+    const refs = uploaded ?? (await deps.references.fetchAll(request.imageInput, { signal }));
     const carrierRequest: CarrierRequest = {
       prompt: request.prompt,
       references: refs,
@@ -84,7 +111,7 @@ export async function generateImages(body: unknown, deps: GenerationDeps, option
       Array.from({ length: request.n }, (_, i) =>
         limit(async (): Promise<ImageToArchive> => {
           try {
-            const routed = await deps.router.generate(carrierRequest, { signal, image: i + 1 });
+            const routed = await route.generate(carrierRequest, { signal, image: i + 1 });
             return { image: await normalizeImage(routed.image.bytes, request.outputFormat), carrierId: routed.carrierId };
           } catch (err) {
             siblings.abort();
@@ -94,9 +121,17 @@ export async function generateImages(body: unknown, deps: GenerationDeps, option
       ),
     );
     if (signal.aborted) throw signal.reason;
-    const urls = await archiveImages(images, { storage: deps.storage, requestId, prefix: deps.artifactPrefix, signal, emit: deps.emit });
-    finish(200, urls.length);
-    return { created: Math.floor(Date.now() / 1000), data: urls.map((url) => ({ url })) };
+    const archive = request.responseFormat === 'url' || deps.archiveB64Json !== false;
+    const urls = archive
+      ? await archiveImages(images, { storage: deps.storage, requestId, prefix: deps.artifactPrefix, signal, emit: deps.emit })
+      : undefined;
+    finish(200, images.length);
+    return imagesResponse({
+      images: images.map((i) => i.image),
+      urls,
+      responseFormat: request.responseFormat,
+      outputFormat: request.outputFormat,
+    });
   } catch (err) {
     const error = options.signal?.aborted
       ? new RelayError(499, 'The request was cancelled.', { code: 'request_cancelled', cause: err })
@@ -105,5 +140,7 @@ export async function generateImages(body: unknown, deps: GenerationDeps, option
         : toRelayError(err);
     finish(error.status, 0, error.code ?? undefined);
     throw error;
+  } finally {
+    leave?.();
   }
 }

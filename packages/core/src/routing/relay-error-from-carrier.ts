@@ -31,6 +31,16 @@ export function relayErrorFromCarrier(err: unknown): RelayError {
       return new RelayError(504, 'The upstream model did not answer in time.', { code: 'upstream_timeout', cause });
     case 'aborted':
       return new RelayError(499, 'The request was cancelled.', { code: 'request_cancelled', cause });
+    case 'unavailable':
+      // Upstream said "unavailable, come back later": so do we (a gateway whose upstreams are all down is unavailable).
+      if (err.status === 503) {
+        return new RelayError(503, 'The upstream model is unavailable. Retry later.', {
+          code: 'upstream_unavailable',
+          ...(err.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: err.retryAfterSeconds }),
+          cause,
+        });
+      }
+      return new RelayError(502, 'The upstream model is unavailable. Retry later.', { code: 'upstream_error', cause });
     default:
       return new RelayError(502, 'The upstream model is unavailable. Retry later.', { code: 'upstream_error', cause });
   }

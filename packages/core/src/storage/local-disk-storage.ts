@@ -78,10 +78,6 @@ async function* abortable(source: AsyncIterable<Uint8Array>, signal: AbortSignal
   }
 }
 
-async function* single(body: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield body;
-}
-
 async function unlinkQuietly(file: string): Promise<void> {
   try {
     await unlink(file);
@@ -91,7 +87,7 @@ async function unlinkQuietly(file: string): Promise<void> {
 }
 
 /** Makes a directory entry (the rename) durable; not possible on every platform, hence best-effort. */
-async function fsyncDir(dir: string): Promise<void> {
+async function syncDir(dir: string): Promise<void> {
   try {
     const handle = await open(dir, 'r');
     try {
@@ -105,6 +101,55 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 /**
+ * Directory fsyncs shared by concurrent writes (group commit). One fsync makes every rename done
+ * before it started durable, so a write arriving while one runs waits for the next one, which all
+ * such writes share. Hundreds of images finishing together then cost a few fsyncs, not hundreds
+ * (each is an open, an fsync and a close on libuv's 4-thread pool, queued ahead of file writes).
+ */
+function groupedDirSync(): (dir: string) => Promise<void> {
+  const running = new Map<string, Promise<void>>();
+  const queued = new Map<string, Promise<void>>();
+  const start = (dir: string): Promise<void> => {
+    const sync = syncDir(dir).finally(() => {
+      if (running.get(dir) === sync) running.delete(dir);
+    });
+    running.set(dir, sync);
+    return sync;
+  };
+  return (dir) => {
+    const current = running.get(dir);
+    if (current === undefined) return start(dir);
+    let next = queued.get(dir);
+    if (next === undefined) {
+      next = current.then(() => {
+        queued.delete(dir);
+        return start(dir);
+      });
+      queued.set(dir, next);
+    }
+    return next;
+  };
+}
+
+/** Writes a whole buffer to a new file and flushes it: one open, write(s), fsync and close, no stream machinery. */
+async function writeNewFile(file: string, bytes: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+  // `wx`: never follow or clobber a pre-existing entry.
+  const handle = await open(file, 'wx');
+  try {
+    signal?.throwIfAborted();
+    let at = 0;
+    while (at < bytes.byteLength) {
+      const { bytesWritten } = await handle.write(bytes, at, bytes.byteLength - at);
+      at += bytesWritten;
+      signal?.throwIfAborted();
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * A {@link Storage} on the local filesystem: `key` maps to `dir/key`, served back by the relay at
  * `publicBaseUrl/key`. Writes are atomic (temp file, fsync, rename), so a reader never sees a
  * partial image and a failed or aborted write leaves nothing behind.
@@ -112,6 +157,7 @@ async function fsyncDir(dir: string): Promise<void> {
 export function localDiskStorage(options: LocalDiskStorageOptions): Storage {
   const root = path.resolve(options.dir);
   const baseUrl = options.publicBaseUrl.replace(/\/+$/, '');
+  const fsyncDir = groupedDirSync();
 
   /** The real path of a key's parent folder, refusing one that a symlink leads out of `root`. */
   async function containedParent(key: string, create: boolean): Promise<string | undefined> {
@@ -134,11 +180,25 @@ export function localDiskStorage(options: LocalDiskStorageOptions): Storage {
     const final = path.join(parent, path.basename(key));
     const tmp = `${final}.${randomBytes(8).toString('hex')}${TMP_SUFFIX}`;
     let bytes = 0;
+    if (!isAsyncIterable(body)) {
+      // A whole buffer (the usual case): written directly, far fewer main-thread turns than a stream.
+      try {
+        await writeNewFile(tmp, body, signal);
+        bytes = body.byteLength;
+        signal?.throwIfAborted();
+        await rename(tmp, final);
+      } catch (err) {
+        // The handle is closed by now (writeNewFile awaits it), so the unlink cannot race an open.
+        await unlinkQuietly(tmp).catch(() => undefined);
+        throw err;
+      }
+      await fsyncDir(parent);
+      return { url: `${baseUrl}/${key}`, bytes };
+    }
     // `wx`: never follow or clobber a pre-existing entry; `flush`: fsync before close.
     const out = createWriteStream(tmp, { flags: 'wx', flush: true });
     try {
-      const source = isAsyncIterable(body) ? body : single(body);
-      await pipeline(counted(abortable(source, signal), (n) => (bytes += n)), out, signal ? { signal } : {});
+      await pipeline(counted(abortable(body, signal), (n) => (bytes += n)), out, signal ? { signal } : {});
       signal?.throwIfAborted();
       await rename(tmp, final);
     } catch (err) {

@@ -1,10 +1,12 @@
+import { isGcsJsonApiPath } from '../gcs/gcs-routes.js';
+
 /** A generateContent URL on either surface, with what its path names. */
 export type GenerateContentRoute =
   | { kind: 'gemini'; model: string }
   | { kind: 'vertex'; model: string; project: string; location: string };
 
 /** What a request path addresses. */
-export type Route = GenerateContentRoute | { kind: 'token' } | { kind: 'other' };
+export type Route = GenerateContentRoute | { kind: 'token' } | { kind: 'gcs' } | { kind: 'other' };
 
 const GEMINI = /^\/(?:v1beta|v1alpha|v1)\/models\/([^/:]+):generateContent$/;
 const VERTEX = /^\/(?:v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([^/:]+):generateContent$/;
@@ -16,6 +18,7 @@ export function matchRoute(path: string): Route {
   const vertex = VERTEX.exec(path);
   if (vertex) return { kind: 'vertex', project: decode(vertex[1]!), location: decode(vertex[2]!), model: decode(vertex[3]!) };
   if (path === '/token') return { kind: 'token' };
+  if (isGcsJsonApiPath(path)) return { kind: 'gcs' };
   return { kind: 'other' };
 }
 

@@ -12,6 +12,7 @@ import {
   type Relay,
   type RelayEvent,
   type RelayOptions,
+  type Storage,
 } from '@banana-relay/core';
 import { startEmulator, type Emulator } from '@banana-relay/emulator';
 import { imagesRouter } from '@banana-relay/express';
@@ -39,6 +40,8 @@ export interface Harness {
 export interface HarnessOptions extends Partial<Omit<RelayOptions, 'carriers' | 'storage'>> {
   carriers?: (emulator: Emulator) => Carrier[];
   mountPath?: string;
+  /** Where images are archived; default local disk in `storageDir`, served by the relay. */
+  storage?: Storage;
 }
 
 /** A Gemini API carrier on the emulator. */
@@ -53,7 +56,7 @@ export function emulatedVertex(emulator: Emulator, id = 'vertex', extra: Partial
 
 /** Starts everything; the default carrier is one Gemini API carrier. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const { carriers, mountPath, references, ...rest } = options;
+  const { carriers, mountPath, references, storage, ...rest } = options;
   const emulator = await startEmulator();
   const images = await startImageHost();
   const storageDir = await mkdtemp(join(tmpdir(), 'banana-relay-test-'));
@@ -65,7 +68,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const relay = createRelay({
     carriers: carriers ? carriers(emulator) : [emulatedGemini(emulator)],
-    storage: localDiskStorage({ dir: storageDir, publicBaseUrl: origin }),
+    storage: storage ?? localDiskStorage({ dir: storageDir, publicBaseUrl: origin }),
     references: { allowHosts: [images.hostPort], ...references },
     onEvent: (event) => events.push(event),
     ...rest,

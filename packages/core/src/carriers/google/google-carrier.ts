@@ -1,4 +1,4 @@
-import type { Carrier, CarrierCallContext, CarrierImage, CarrierRequest } from '../carrier.js';
+import { routingSettingsOf, type Carrier, type CarrierCallContext, type CarrierImage, type CarrierRequest, type CarrierRoutingSettings } from '../carrier.js';
 import { fitInline } from '../../references/fit-inline.js';
 import type { ReferenceImage } from '../../references/reference-image.js';
 import { generateContentBody, type GoogleDialect } from './generate-content-body.js';
@@ -8,8 +8,8 @@ import { readGenerateContentResponse } from './read-response.js';
 /** The upstream model id of Nano Banana Pro. */
 export const DEFAULT_GOOGLE_MODEL = 'gemini-3-pro-image-preview';
 
-/** Settings every built-in carrier shares. */
-export interface CarrierBaseOptions {
+/** Settings every built-in carrier shares (routing: `priority`, `weight`, capability limits; see {@link CarrierRoutingSettings}). */
+export interface CarrierBaseOptions extends CarrierRoutingSettings {
   /** Unique carrier id (events, routing, pinning). */
   id: string;
   /** Official Gemini/Vertex carrier. Default true for the Google carriers. */
@@ -55,6 +55,9 @@ export function googleCarrier(spec: GoogleCarrierSpec): Carrier & { close(): Pro
     authHeaders: spec.authHeaders,
   });
   return {
+    ...routingSettingsOf(spec),
+    maxConcurrency: spec.maxConcurrency ?? 16,
+    timeoutMs: spec.timeoutMs ?? 120_000,
     id: spec.id,
     official: spec.official ?? true,
     async generate(request: CarrierRequest, context: CarrierCallContext): Promise<CarrierImage> {

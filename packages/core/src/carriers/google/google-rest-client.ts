@@ -1,6 +1,28 @@
+import { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import { CarrierError } from '../carrier.js';
+import type { StreamedJsonBody } from './generate-content-body.js';
+import type { GenerateContentAnswer } from './read-response.js';
+import { withAnswerReadSlot } from './answer-read-slots.js';
+import { AnswerSyntaxError, readGenerateContentAnswer } from './stream-generate-content-answer.js';
 import { upstreamStatusError } from './upstream-status.js';
+
+/** Request bodies up to this size are sent as one buffer. */
+const SMALL_BODY = 256 * 1024;
+/** Most of an error answer read (Google's are a few hundred bytes); the rest is dropped. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+/** Reads a body as UTF-8 text, up to `limit` bytes. */
+async function readCapped(body: AsyncIterable<Uint8Array>, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(Buffer.from(chunk));
+    size += chunk.byteLength;
+    if (size >= limit) break; // leaving the loop destroys the body
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
 
 /** Settings of one carrier's connection to a Google endpoint. */
 export interface GoogleRestClientOptions {
@@ -32,29 +54,45 @@ export class GoogleRestClient {
     });
   }
 
-  /** POSTs a JSON body to `path` and returns the parsed JSON answer, or throws a CarrierError. */
-  async postJson(path: string, body: unknown, signal: AbortSignal): Promise<unknown> {
+  /**
+   * POSTs a generateContent body, streaming it out, and reads the answer as it streams in (see
+   * `GenerateContentAnswerReader`): neither side is ever held whole. Throws a CarrierError.
+   */
+  async postJson(path: string, body: StreamedJsonBody, signal: AbortSignal): Promise<GenerateContentAnswer> {
     const timeout = AbortSignal.timeout(this.#options.timeoutMs);
     const combined = AbortSignal.any([signal, timeout]);
     try {
-      const headers = { 'content-type': 'application/json', ...(await this.#options.authHeaders()) };
+      const headers = {
+        'content-type': 'application/json',
+        'content-length': String(body.length),
+        ...(await this.#options.authHeaders()),
+      };
       const response = await this.#pool.request({
         method: 'POST',
         path: this.#prefix + path,
         headers,
-        body: JSON.stringify(body),
+        // A small body (no reference) goes out in one write; a large one is produced as it is sent.
+        body: body.length <= SMALL_BODY ? Buffer.concat([...body.chunks()], body.length) : Readable.from(body.chunks(), { objectMode: false }),
         signal: combined,
       });
-      const text = await response.body.text();
-      let json: unknown;
+      if (response.statusCode >= 400) {
+        const text = await readCapped(response.body, ERROR_BODY_LIMIT);
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        throw upstreamStatusError(response.statusCode, json, response.headers['retry-after']);
+      }
+      const length = Number(response.headers['content-length']);
       try {
-        json = JSON.parse(text);
+        const expected = Number.isSafeInteger(length) && length > 0 ? { expectedBytes: length } : {};
+        return await withAnswerReadSlot(() => readGenerateContentAnswer(response.body, expected));
       } catch (cause) {
-        if (response.statusCode >= 400) throw upstreamStatusError(response.statusCode, undefined, response.headers['retry-after']);
+        if (!(cause instanceof AnswerSyntaxError)) throw cause;
         throw new CarrierError('network', 'The upstream answer was cut short.', { status: response.statusCode, cause });
       }
-      if (response.statusCode >= 400) throw upstreamStatusError(response.statusCode, json, response.headers['retry-after']);
-      return json;
     } catch (err) {
       throw this.#classify(err, signal, timeout);
     }

@@ -13,15 +13,17 @@ const POLICY_REASONS = new Set([
   'OTHER_BLOCK',
 ]);
 
-interface Part {
-  text?: string;
-  thought?: boolean;
-  inlineData?: { mimeType?: string; data?: string };
-}
-
-interface GenerateContentResponse {
-  candidates?: Array<{ content?: { parts?: Part[] }; finishReason?: string }>;
-  promptFeedback?: { blockReason?: string };
+/**
+ * What a generateContent answer says, read by `GenerateContentAnswerReader` as it streams in:
+ * only the fields the relay acts on.
+ */
+export interface GenerateContentAnswer {
+  /** `promptFeedback.blockReason`: the prompt itself was refused. */
+  blockReason?: string;
+  /** `candidates[0].finishReason`. */
+  finishReason?: string;
+  /** The last non-thought inline image of `candidates[0]`, decoded, with the MIME type it was declared as. */
+  image?: { bytes: Buffer; mimeType?: string };
 }
 
 function policyError(reason: string): CarrierError {
@@ -29,23 +31,16 @@ function policyError(reason: string): CarrierError {
 }
 
 /**
- * Picks the answer out of a generateContent response: the model may send interim images flagged
- * `thought: true` before the final one, so the answer is the LAST non-thought inline image.
+ * Turns what a generateContent answer says into the carrier's result: a refusal by policy, an answer
+ * without an image, or the final image. The model may send interim images flagged `thought: true`
+ * before the final one, so the answer is the LAST non-thought inline image (the reader picks it).
  */
-export function readGenerateContentResponse(json: unknown): CarrierImage {
-  const response = (json ?? {}) as GenerateContentResponse;
-  const blockReason = response.promptFeedback?.blockReason;
-  if (blockReason) throw policyError(blockReason);
-  const candidate = response.candidates?.[0];
-  const finishReason = candidate?.finishReason;
+export function readGenerateContentResponse(answer: GenerateContentAnswer): CarrierImage {
+  if (answer.blockReason) throw policyError(answer.blockReason);
+  const finishReason = answer.finishReason;
   if (finishReason && POLICY_REASONS.has(finishReason)) throw policyError(finishReason);
-
-  const final = (candidate?.content?.parts ?? []).filter((p) => p.inlineData?.data && p.thought !== true).at(-1);
-  if (!final?.inlineData?.data) {
+  if (!answer.image || answer.image.bytes.length === 0) {
     throw new CarrierError('no_image', 'The model answered without an image.', { reason: finishReason ?? 'NO_IMAGE' });
   }
-  return {
-    bytes: Buffer.from(final.inlineData.data, 'base64'),
-    ...(final.inlineData.mimeType ? { declaredMimeType: final.inlineData.mimeType } : {}),
-  };
+  return { bytes: answer.image.bytes, ...(answer.image.mimeType ? { declaredMimeType: answer.image.mimeType } : {}) };
 }

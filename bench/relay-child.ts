@@ -1,0 +1,100 @@
+/**
+ * The relay under test, in its own process: Express + `imagesRouter` + a Gemini carrier on the
+ * emulator + `localDiskStorage`. It measures itself on request: peak RSS (sampled every 5 ms and
+ * the kernel's high-water mark) and event-loop delay (perf_hooks.monitorEventLoopDelay).
+ *
+ * argv: <stream|naive> <emulator url> <storage dir> <maxConcurrency>
+ */
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createRelay, geminiCarrier, localDiskStorage } from '../packages/core/src/index.js';
+import { imagesRouter } from '../packages/express/src/index.js';
+import { serveParent } from './lib/children.js';
+import { express } from './lib/deps.js';
+import { API_KEY } from './lib/upstream.js';
+import { naiveCarrier } from './naive-carrier.js';
+
+const [mode = 'stream', emulatorUrl = '', dir = '', concurrency = '16'] = process.argv.slice(2);
+const maxConcurrency = Number(concurrency);
+let failures = 0;
+
+const app = express();
+const server = await new Promise<import('node:http').Server>((resolve) => {
+  const s = app.listen(0, '127.0.0.1', () => resolve(s));
+});
+const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const carrier =
+  mode === 'naive'
+    ? naiveCarrier({ id: 'emulator', baseUrl: emulatorUrl, maxConcurrency })
+    : geminiCarrier({ id: 'emulator', apiKey: API_KEY, baseUrl: emulatorUrl, maxConcurrency });
+const relay = createRelay({
+  carriers: [carrier],
+  storage: localDiskStorage({ dir, publicBaseUrl: origin }),
+  // The defaults protect a shared gateway; the bench wants every request in.
+  routing: { maxInFlight: 10_000 },
+  limits: { deadlineMs: 600_000 },
+  // A failed upstream attempt is worth a line on stderr (the first few): the bench expects none.
+  onEvent: (event) => {
+    if (event.type !== 'carrier.attempt' || event.ok || failures++ >= 3) return;
+    process.stderr.write(`  · relay: an upstream attempt failed: ${event.error ?? 'unknown'}${event.status ? ` (status ${event.status})` : ''}\n`);
+  },
+});
+app.use(imagesRouter(relay));
+// Keep-alive sockets from the driver outlive the default 5 s between the bench's phases.
+server.keepAliveTimeout = 60_000;
+
+const gc = (globalThis as { gc?: () => void }).gc;
+let sampler: NodeJS.Timeout | undefined;
+let peak = 0;
+let baseline = 0;
+let maxRssAtStart = 0;
+const eld = monitorEventLoopDelay({ resolution: 10 });
+// A sample is the time between two timer turns, so at 10 ms an idle loop already reads ~10 ms.
+// The 1 ms monitor reads stalls nearly as they are; it also takes more samples while the loop is idle.
+const fine = monitorEventLoopDelay({ resolution: 1 });
+const ms = (ns: number): number => ns / 1e6;
+
+serveParent(
+  { origin, pid: process.pid },
+  {
+    rssStart: async () => {
+      gc?.();
+      await new Promise((r) => setTimeout(r, 50));
+      baseline = process.memoryUsage.rss();
+      maxRssAtStart = process.resourceUsage().maxRSS * 1024;
+      peak = baseline;
+      sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage.rss());
+      }, 5);
+      return { baseline };
+    },
+    rssStop: () => {
+      clearInterval(sampler);
+      // maxRSS is a lifetime high-water mark: it only says something if it rose during the phase.
+      const maxRss = process.resourceUsage().maxRSS * 1024;
+      if (maxRss > maxRssAtStart) peak = Math.max(peak, maxRss);
+      return { baseline, peak, growth: peak - baseline };
+    },
+    eldStart: () => {
+      eld.reset();
+      fine.reset();
+      eld.enable();
+      fine.enable();
+    },
+    eldStop: () => {
+      eld.disable();
+      fine.disable();
+      return {
+        p50: ms(eld.percentile(50)),
+        p99: ms(eld.percentile(99)),
+        max: ms(eld.max),
+        samples: eld.count,
+        fine: { p50: ms(fine.percentile(50)), p99: ms(fine.percentile(99)), max: ms(fine.max), samples: fine.count },
+      };
+    },
+  },
+);
+process.on('SIGTERM', () => {
+  server.closeAllConnections();
+  void relay.close().finally(() => process.exit(0));
+});

@@ -1,0 +1,89 @@
+/** 3. 500 concurrent 1K requests on an upstream taking 3 s each: all succeed, the event loop stays responsive. */
+import { startChild } from '../lib/children.js';
+import type { BenchContext } from '../lib/context.js';
+import { median, round } from '../lib/stats.js';
+
+export interface ManySlowResult {
+  concurrent: number;
+  upstreamLatencyMs: number;
+  runs: number;
+  succeeded: number;
+  failed: number;
+  /** Median over the runs of the event-loop delay p99, in ms. */
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+  /** The same measure in an idle process at the same time: the machine's own noise. */
+  idleProcessP99Ms: number;
+  /** The same three figures with a 1 ms monitor (the 10 ms one adds up to 10 ms to every reading). */
+  fine: { eventLoopP99Ms: number; eventLoopMaxMs: number; idleProcessP99Ms: number };
+  wallMs: number;
+  peakRssBytes: number;
+  rssGrowthBytes: number;
+}
+
+export async function manySlow(ctx: BenchContext, runs: number, concurrent = 500): Promise<ManySlowResult> {
+  const p99s: number[] = [];
+  const maxes: number[] = [];
+  const walls: number[] = [];
+  const peaks: number[] = [];
+  const growths: number[] = [];
+  const idle: number[] = [];
+  const fineP99s: number[] = [];
+  const fineMaxes: number[] = [];
+  const fineIdle: number[] = [];
+  let succeeded = 0;
+  let failed = 0;
+  let firstError: unknown;
+  for (let run = 0; run < runs; run++) {
+    const relay = await ctx.startRelay('stream', ctx.emulator.slow, concurrent);
+    const { child: canary } = await startChild('canary-child.ts', []);
+    try {
+      await relay.client.generate({ resolution: '1K' });
+      await relay.child.call('rssStart');
+      await relay.child.call('eldStart');
+      await canary.call('eldStart');
+      const started = performance.now();
+      // All at once: their answers then arrive together too, 3 s later (the hardest case for the event loop).
+      const results = await Promise.allSettled(Array.from({ length: concurrent }, () => relay.client.generate({ resolution: '1K' })));
+      walls.push(performance.now() - started);
+      const eld = await relay.child.call<{ p99: number; max: number; fine: { p99: number; max: number } }>('eldStop');
+      const idleEld = await canary.call<{ p99: number; fine: { p99: number } }>('eldStop');
+      idle.push(idleEld.p99);
+      fineP99s.push(eld.fine.p99);
+      fineMaxes.push(eld.fine.max);
+      fineIdle.push(idleEld.fine.p99);
+      const rss = await relay.child.call<{ peak: number; growth: number }>('rssStop');
+      for (const r of results) {
+        if (r.status === 'fulfilled') succeeded++;
+        else {
+          failed++;
+          firstError ??= r.reason;
+        }
+      }
+      p99s.push(eld.p99);
+      maxes.push(eld.max);
+      peaks.push(rss.peak);
+      growths.push(rss.growth);
+    } finally {
+      await canary.stop();
+      await relay.stop();
+      await ctx.clean();
+    }
+  }
+  if (firstError) ctx.log(`many-slow: first failure: ${String(firstError)}`);
+  ctx.log(`many-slow: p99 ${p99s.map((p) => p.toFixed(1)).join(' ')} ms (1 ms monitor: ${fineP99s.map((p) => p.toFixed(1)).join(' ')} ms), wall ${walls.map((w) => w.toFixed(0)).join(' ')} ms`);
+  return {
+    concurrent,
+    upstreamLatencyMs: 3000,
+    runs,
+    succeeded,
+    failed,
+    eventLoopP99Ms: round(median(p99s), 1),
+    eventLoopMaxMs: round(median(maxes), 1),
+    idleProcessP99Ms: round(median(idle), 1),
+    fine: { eventLoopP99Ms: round(median(fineP99s), 1), eventLoopMaxMs: round(median(fineMaxes), 1), idleProcessP99Ms: round(median(fineIdle), 1) },
+    wallMs: round(median(walls), 0),
+    peakRssBytes: median(peaks),
+    rssGrowthBytes: median(growths),
+  };
+}

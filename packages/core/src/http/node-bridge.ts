@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+
+/** A Node request that a framework may have enriched: a parsed `body` (body parsers) and `originalUrl`. */
+export type NodeRequestLike = IncomingMessage & { body?: unknown };
+
+/** The request body as the relay expects it: the raw stream, or what a body parser upstream already read. */
+function bodyOf(req: NodeRequestLike): BodyInit | undefined {
+  if (req.method === 'GET' || req.method === 'HEAD') return undefined;
+  const parsed = req.body;
+  if (Buffer.isBuffer(parsed)) return new Uint8Array(parsed);
+  if (typeof parsed === 'string') return parsed;
+  if (parsed !== undefined && parsed !== null && typeof parsed === 'object') return JSON.stringify(parsed);
+  return Readable.toWeb(req) as ReadableStream<Uint8Array>;
+}
+
+/**
+ * Translates a Node request into a Web `Request`. `url` is the path the relay should see (adapters
+ * pass the path relative to where they are mounted); `signal` should abort when the client leaves.
+ */
+export function toWebRequest(req: NodeRequestLike, url: string, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  // A body parser may have consumed the stream: its length no longer describes what we send.
+  if (req.body !== undefined) headers.delete('content-length');
+  const body = bodyOf(req);
+  const init: RequestInit & { duplex?: 'half' } = { method: req.method ?? 'GET', headers, signal };
+  if (body !== undefined) {
+    init.body = body;
+    init.duplex = 'half';
+  }
+  return new Request(new URL(url, 'http://relay.local'), init);
+}
+
+/** Writes a Web `Response` to a Node response, streaming the body with backpressure. */
+export async function sendWebResponse(response: Response, res: ServerResponse): Promise<void> {
+  res.statusCode = response.status;
+  response.headers.forEach((value, name) => res.setHeader(name, value));
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  await pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), res);
+}
+
+/** An AbortSignal that fires when the client goes away before the answer is complete. */
+export function clientGoneSignal(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}

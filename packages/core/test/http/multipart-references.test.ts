@@ -1,0 +1,106 @@
+import sharp from 'sharp';
+import { RelayError } from '../../src/contract/errors.js';
+import { readMultipartReferences, type MultipartLimits } from '../../src/http/multipart-references.js';
+
+const LIMITS: MultipartLimits = { maxReferences: 2, maxBytes: 100_000, maxTotalBytes: 150_000, maxPixels: 1_000_000, maxFieldBytes: 4096 };
+
+const png = (width = 32, height = 32): Promise<Buffer> => sharp({ create: { width, height, channels: 3, background: '#fc0' } }).png().toBuffer();
+
+/** A Blob of bytes (copied: a Buffer may sit on a shared pool). */
+const blob = (parts: Buffer[], options?: BlobPropertyBag): Blob => new Blob(parts.map((p) => new Uint8Array(p)), options);
+
+function formRequest(form: FormData): Request {
+  return new Request('http://relay.local/v1/images/edits', { method: 'POST', body: form });
+}
+
+/** A request whose body streams `chunks` with no Content-Length. */
+function streamed(contentType: string, chunks: Uint8Array[]): Request {
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = chunks.shift();
+      if (next) controller.enqueue(next);
+      else controller.close();
+    },
+  });
+  return new Request('http://relay.local/v1/images/edits', { method: 'POST', body, headers: { 'content-type': contentType }, duplex: 'half' } as RequestInit);
+}
+
+async function failure(promise: Promise<unknown>): Promise<{ status: number; code: string | null; param: string | null; message: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof RelayError) return { status: err.status, code: err.code, param: err.param, message: err.message };
+    throw err;
+  }
+  throw new Error('expected a RelayError');
+}
+
+describe('readMultipartReferences', () => {
+  test('fields become the body (n as a number) and files become verified references, in order', async () => {
+    const form = new FormData();
+    form.append('model', 'nano-banana-pro');
+    form.append('prompt', 'blend');
+    form.append('n', '2');
+    form.append('image[]', blob([await png(40, 30)]), 'a.bin');
+    form.append('image[]', blob([await sharp(await png(20, 10)).webp().toBuffer()], { type: 'image/png' }), 'b.png');
+    const { fields, images } = await readMultipartReferences(formRequest(form), LIMITS);
+    expect(fields).toEqual({ model: 'nano-banana-pro', prompt: 'blend', n: 2 });
+    expect(images.map((i) => [i.index, i.format, i.mimeType, i.width, i.height, i.url])).toEqual([
+      [0, 'png', 'image/png', 40, 30, 'upload:image[0]'],
+      [1, 'webp', 'image/webp', 20, 10, 'upload:image[1]'],
+    ]);
+  });
+
+  test('the total of the images is capped (references.maxTotalBytes)', async () => {
+    const noisy = await sharp({ create: { width: 170, height: 170, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+      .png()
+      .toBuffer();
+    expect(noisy.length).toBeGreaterThan(LIMITS.maxTotalBytes / 2);
+    expect(noisy.length).toBeLessThan(LIMITS.maxBytes);
+    const form = new FormData();
+    form.append('image[]', blob([noisy]), 'a.png');
+    form.append('image[]', blob([noisy]), 'b.png');
+    expect(await failure(readMultipartReferences(formRequest(form), LIMITS))).toMatchObject({ status: 400, code: 'image_too_large', param: 'image[1]' });
+  });
+
+  test('a body that is not multipart, or has no boundary → 400', async () => {
+    const json = new Request('http://relay.local/x', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(await failure(readMultipartReferences(json, LIMITS))).toMatchObject({ status: 400, code: 'invalid_content_type' });
+    const noBoundary = streamed('multipart/form-data', [new TextEncoder().encode('--x\r\n')]);
+    expect(await failure(readMultipartReferences(noBoundary, LIMITS))).toMatchObject({ status: 400, code: 'invalid_multipart' });
+  });
+
+  test('a body cut off in the middle of a file → 400, no hang', async () => {
+    const head = '--B\r\nContent-Disposition: form-data; name="image[]"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n';
+    const bytes = await png();
+    const request = streamed('multipart/form-data; boundary=B', [new TextEncoder().encode(head), bytes.subarray(0, 20)]);
+    expect(await failure(readMultipartReferences(request, LIMITS))).toMatchObject({ status: 400, code: 'invalid_multipart' });
+  });
+
+  test('a body larger than the limits, without Content-Length, is refused while streaming (413)', async () => {
+    const head = '--B\r\nContent-Disposition: form-data; name="prompt"\r\n\r\n';
+    const chunk = new Uint8Array(64 * 1024).fill(120);
+    const chunks = [new TextEncoder().encode(head), ...Array.from({ length: 8 }, () => chunk)];
+    const request = streamed('multipart/form-data; boundary=B', chunks);
+    expect(await failure(readMultipartReferences(request, LIMITS))).toMatchObject({ status: 413, code: 'request_too_large' });
+  });
+
+  test.each([
+    ['image_input[]', 'https://example.com/a.png', 'image_input[]', 'unsupported_parameter'],
+    ['image', 'https://example.com/a.png', 'image', 'invalid_value'],
+    ['metadata[a]', 'x', 'metadata[a]', 'unknown_parameter'],
+  ])('the text field %s → 400', async (name, value, param, code) => {
+    const form = new FormData();
+    form.append(name, value);
+    form.append('image', blob([await png()]), 'a.png');
+    expect(await failure(readMultipartReferences(formRequest(form), LIMITS))).toMatchObject({ status: 400, param, code });
+  });
+
+  test('a field sent twice → 400', async () => {
+    const form = new FormData();
+    form.append('prompt', 'a');
+    form.append('prompt', 'b');
+    form.append('image', blob([await png()]), 'a.png');
+    expect(await failure(readMultipartReferences(formRequest(form), LIMITS))).toMatchObject({ status: 400, param: 'prompt', code: 'invalid_value' });
+  });
+});

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import sharp from 'sharp';
+import { emulatedVertex, startHarness, type Harness } from './support/harness.js';
+
+type InlinePart = { inlineData?: { mimeType: string; data: string } };
+const inlineImages = (h: Harness): Buffer[] => {
+  const call = h.emulator.requests.filter((r) => r.kind === 'vertex').at(-1);
+  const parts = (call?.body as { contents: Array<{ parts: InlinePart[] }> }).contents[0]?.parts ?? [];
+  return parts.filter((p) => p.inlineData).map((p) => Buffer.from(p.inlineData!.data, 'base64'));
+};
+
+describe('legal references reach the upstream intact, or resized to fit its limits', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ carriers: (emu) => [emulatedVertex(emu)], capabilities: { maxReferences: 3 } });
+  });
+  afterAll(() => h.close());
+
+  test('PNG, JPEG and WEBP references arrive byte for byte, typed from their bytes', async () => {
+    const res = await h.http.post('/v1/images/generations').send({
+      model: 'nano-banana-pro',
+      prompt: 'combine',
+      image_input: [h.images.url('/ref.png'), h.images.url('/ref.jpg'), h.images.url('/ref.webp')],
+    });
+    expect(res.status).toBe(200);
+    const sent = inlineImages(h);
+    expect(sent).toHaveLength(3);
+    const originals = await Promise.all(['/ref.png', '/ref.jpg', '/ref.webp'].map(async (p) => Buffer.from(await (await fetch(h.images.url(p))).arrayBuffer())));
+    sent.forEach((bytes, i) => expect(Buffer.compare(bytes, originals[i]!)).toBe(0));
+  });
+
+  test('a 12 MB PNG is shrunk under Vertex’s 7 MB inline cap, keeping its aspect ratio', async () => {
+    const width = 2400;
+    const height = 1800;
+    // Noise does not compress: a realistic worst case for the inline limit.
+    const big = await sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+    expect(big.length).toBeGreaterThan(12 * 1024 * 1024);
+    h.images.set('/big.png', big, 'image/png');
+    const res = await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'edit', image_input: h.images.url('/big.png') });
+    expect(res.status).toBe(200);
+    const [sent] = inlineImages(h);
+    expect(sent!.length).toBeLessThanOrEqual(7_000_000);
+    const meta = await sharp(sent!).metadata();
+    expect(Math.abs(meta.width! / meta.height! - width / height)).toBeLessThan(0.01);
+  });
+});

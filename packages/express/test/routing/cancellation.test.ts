@@ -1,0 +1,115 @@
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import { readdir } from 'node:fs/promises';
+import { startHarness, type Harness } from '../support/harness.js';
+import { body, callsOf, carrier, eventsOf, keyOf, resetAll, ROUTE, until } from './support.js';
+
+/** Sends a generation over a raw socket, so the test can walk away mid-request. */
+function send(h: Harness, payload: unknown): ClientRequest {
+  const req = httpRequest(`${h.origin}${ROUTE}`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+  req.on('error', () => {}); // the test destroys it on purpose
+  req.end(JSON.stringify(payload));
+  return req;
+}
+
+async function storedFiles(h: Harness): Promise<string[]> {
+  const entries = await readdir(h.storageDir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => e.name);
+}
+
+describe('cancellation: a client that disconnects stops the upstream spending', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      carriers: (emu) => [carrier(emu, 'a'), carrier(emu, 'b', { priority: 1 })],
+      // A 5-second backoff (random() = 0.999…) before any failover: long enough to walk away during it.
+      routing: { backoff: { baseMs: 5_000, maxMs: 5_000 }, random: () => 0.999 },
+    });
+  });
+  afterAll(() => h.close());
+  afterEach(() => resetAll(h));
+
+  test('the upstream socket is closed within a short time of the client closing; nothing is archived', async () => {
+    h.emulator.script({ type: 'hang' }, { match: { apiKey: keyOf('a') } });
+    const req = send(h, body);
+    await until(() => callsOf(h, 'a').length === 1, 10_000, 'the upstream call');
+    const upstream = callsOf(h, 'a')[0]!;
+    expect(upstream.closedAt).toBeUndefined();
+
+    const leftAt = Date.now();
+    req.destroy();
+    await until(() => upstream.closedAt !== undefined, 5_000, 'the upstream socket to close');
+    expect(upstream.closedAt! - leftAt).toBeLessThan(2_000);
+    expect(upstream.aborted).toBe(true);
+
+    await until(() => eventsOf(h, 'request.finished').length === 1, 5_000, 'request.finished');
+    expect(eventsOf(h, 'request.finished')).toMatchObject([{ status: 499, code: 'request_cancelled', images: 0 }]);
+    expect(eventsOf(h, 'image.archived')).toHaveLength(0);
+    expect(await storedFiles(h)).toEqual([]);
+    // The cancelled call is no failure of the carrier.
+    expect(h.relay.carriers().find((c) => c.id === 'a')).toMatchObject({ inFlight: 0, failures: 0, status: 'healthy' });
+    expect(callsOf(h, 'b')).toHaveLength(0);
+  });
+
+  test('a client gone during the backoff cancels the pending retry: B is never called', async () => {
+    h.emulator.script({ type: 'status', status: 503 }, { match: { apiKey: keyOf('a') } });
+    const req = send(h, body);
+    await until(() => callsOf(h, 'a')[0]?.closedAt !== undefined, 10_000, 'the failed call');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // now inside the 5 s backoff
+    req.destroy();
+    await until(() => eventsOf(h, 'request.finished').length === 1, 3_000, 'request.finished');
+    expect(eventsOf(h, 'request.finished')).toMatchObject([{ status: 499 }]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(callsOf(h, 'b')).toHaveLength(0);
+    expect(eventsOf(h, 'carrier.fallback')).toHaveLength(0);
+  });
+
+  test('n = 3: one client going away closes all three upstream calls', async () => {
+    h.emulator.script({ type: 'hang' }, { times: 3 });
+    const req = send(h, { ...body, n: 3 });
+    await until(() => callsOf(h, 'a').length === 3, 10_000, 'three upstream calls');
+    req.destroy();
+    await until(() => callsOf(h, 'a').every((r) => r.closedAt !== undefined), 5_000, 'every upstream socket to close');
+    expect(callsOf(h, 'a').every((r) => r.aborted)).toBe(true);
+    expect(eventsOf(h, 'image.archived')).toHaveLength(0);
+  });
+});
+
+describe('the whole-request deadline', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  test('a hung upstream → 504 deadline_exceeded at the deadline, and the upstream call is closed', async () => {
+    h = await startHarness({ carriers: (emu) => [carrier(emu, 'a')], limits: { deadlineMs: 600 } });
+    h.emulator.script({ type: 'hang' });
+    const started = Date.now();
+    const res = await h.http.post(ROUTE).send(body);
+    expect(res.status).toBe(504);
+    expect(res.body.error).toMatchObject({ code: 'deadline_exceeded', type: 'upstream_error' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    await until(() => callsOf(h, 'a')[0]?.closedAt !== undefined, 5_000, 'the upstream socket to close');
+  });
+
+  test('the deadline ends retries: a failover waiting in backoff stops and answers 504', async () => {
+    h = await startHarness({
+      carriers: (emu) => [carrier(emu, 'a'), carrier(emu, 'b', { priority: 1 })],
+      limits: { deadlineMs: 800 },
+      routing: { backoff: { baseMs: 10_000, maxMs: 10_000 }, random: () => 0.999 },
+    });
+    h.emulator.script({ type: 'status', status: 503 }, { match: { apiKey: keyOf('a') } });
+    const started = Date.now();
+    const res = await h.http.post(ROUTE).send(body);
+    expect(res.status).toBe(504);
+    expect(res.body.error.code).toBe('deadline_exceeded');
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(callsOf(h, 'b')).toHaveLength(0);
+  });
+
+  test('the default deadline is long enough for 4K (about a minute) and bounded (5 minutes)', async () => {
+    h = await startHarness({ carriers: (emu) => [carrier(emu, 'a')] });
+    // Documented default: limits.deadlineMs = 300 000. A slow but normal call is not cut.
+    h.emulator.script({ type: 'latency', ms: 1_500 });
+    const res = await h.http.post(ROUTE).send({ ...body, resolution: '4K' });
+    expect(res.status).toBe(200);
+  });
+});

@@ -1,0 +1,46 @@
+import { clientGoneSignal, sendWebResponse, toWebRequest, type Relay } from '@banana-relay/core';
+import { All, Controller, Inject, Req, Res, UseFilters, type Type } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { IMAGE_RELAY } from './image-relay.options.js';
+import { OpenAIExceptionFilter } from './openai-exception.filter.js';
+
+/** The raw (still percent-encoded) path from `/{prefix}/` on: the relay does its own safe decoding. */
+function artifactPath(req: Request, prefix: string): string {
+  const raw = req.originalUrl.split('?')[0] ?? '';
+  const at = raw.indexOf(`/${prefix}/`);
+  return at < 0 ? raw : raw.slice(at);
+}
+
+/**
+ * Builds the controller for the configured paths. It is an ordinary Nest controller, so the host's
+ * guards, interceptors and pipes apply; it only translates to `relay.fetch`.
+ */
+export function createImageRelayController(path: string, artifactPrefix: string, extraPaths: string[]): Type<unknown> {
+  @Controller()
+  @UseFilters(OpenAIExceptionFilter)
+  class ImageRelayController {
+    constructor(@Inject(IMAGE_RELAY) private readonly relay: Relay) {}
+
+    @All(path)
+    async generate(@Req() req: Request, @Res() res: Response): Promise<void> {
+      const pathname = req.originalUrl.split('?')[0] ?? path;
+      const request = toWebRequest(req, pathname, clientGoneSignal(res));
+      await sendWebResponse(await this.relay.fetch(request, { routePath: pathname }), res);
+    }
+
+    @All(extraPaths)
+    async extra(@Req() req: Request, @Res() res: Response): Promise<void> {
+      const pathname = req.originalUrl.split('?')[0] ?? '/';
+      const request = toWebRequest(req, pathname, clientGoneSignal(res));
+      // The generation path is passed so that the OpenAPI document names the route where it is mounted.
+      await sendWebResponse(await this.relay.fetch(request, { routePath: path }), res);
+    }
+
+    @All(`${artifactPrefix}/*key`)
+    async artifact(@Req() req: Request, @Res() res: Response): Promise<void> {
+      const request = toWebRequest(req, artifactPath(req, artifactPrefix), clientGoneSignal(res));
+      await sendWebResponse(await this.relay.fetch(request), res);
+    }
+  }
+  return ImageRelayController;
+}

@@ -1,0 +1,23 @@
+import type { RelayOptions } from '@banana-relay/core';
+
+/** Options of `ImageRelayModule.forRoot` (or what the `forRootAsync` factory returns): the relay's own options. */
+export type ImageRelayModuleOptions = RelayOptions;
+
+/** Static settings of the module, given to both `forRoot` and `forRootAsync` (routes must be known before the app starts). */
+export interface ImageRelayModuleExtras {
+  /** Register the module globally. Default false. */
+  isGlobal?: boolean;
+  /** Path of the generation route. Default `/v1/images/generations`. */
+  path?: string;
+  /** First folder of artifact URLs served by the module (must match `artifactPrefix`). Default `task-artifacts`. */
+  artifactPrefix?: string;
+  /**
+   * Other paths the relay serves when its options turn them on. Default: the OpenAPI document
+   * (`/v1/images/openapi.json`) and the optional uploads route (`/v1/images/edits`).
+   */
+  extraPaths?: string[];
+}
+
+
+/** Injection token of the running core `Relay` (the same object as `ImageRelayService.relay`). */
+export const IMAGE_RELAY = Symbol('banana-relay:relay');

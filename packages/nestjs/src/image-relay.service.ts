@@ -1,0 +1,29 @@
+import { createRelay, type GenerateOptions, type ImagesResponse, type Relay } from '@banana-relay/core';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { MODULE_OPTIONS_TOKEN } from './image-relay.module-definition.js';
+import type { ImageRelayModuleOptions } from './image-relay.options.js';
+
+/** The relay as a Nest provider: host code calls it without HTTP. */
+@Injectable()
+export class ImageRelayService implements OnApplicationShutdown {
+  /** The core relay (for `fetch`, `capabilities` and anything not wrapped here). */
+  readonly relay: Relay;
+
+  constructor(@Inject(MODULE_OPTIONS_TOKEN) options: ImageRelayModuleOptions) {
+    this.relay = createRelay(options);
+  }
+
+  /** Generates images from a request body; resolves to `{ created, data }` or throws a RelayError. */
+  generate(body: unknown, options?: GenerateOptions): Promise<ImagesResponse> {
+    return this.relay.generate(body, options);
+  }
+
+  /** Each carrier's state (health, in flight), when the relay reports it. */
+  carriers(): unknown {
+    return (this.relay as Relay & { carriers?: () => unknown }).carriers?.() ?? [];
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay.close();
+  }
+}
