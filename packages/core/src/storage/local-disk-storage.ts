@@ -101,31 +101,35 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 /**
- * Directory fsyncs shared by concurrent writes (group commit). One fsync makes every rename done
- * before it started durable, so a write arriving while one runs waits for the next one, which all
- * such writes share. Hundreds of images finishing together then cost a few fsyncs, not hundreds
- * (each is an open, an fsync and a close on libuv's 4-thread pool, queued ahead of file writes).
+ * Shares one run of `task(key)` among concurrent callers, without ever handing a caller a run that
+ * started before it asked (group commit): a caller arriving while a run is in flight waits for the
+ * next run, which every such caller shares. Used for work whose result a later call must observe
+ * fresh, but that hundreds of images finishing together would otherwise repeat hundreds of times,
+ * each a trip through libuv's 4-thread pool queued ahead of the file writes themselves.
  */
-function groupedDirSync(): (dir: string) => Promise<void> {
-  const running = new Map<string, Promise<void>>();
-  const queued = new Map<string, Promise<void>>();
-  const start = (dir: string): Promise<void> => {
-    const sync = syncDir(dir).finally(() => {
-      if (running.get(dir) === sync) running.delete(dir);
-    });
-    running.set(dir, sync);
-    return sync;
+function coalesced<T>(task: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const running = new Map<string, Promise<T>>();
+  const queued = new Map<string, Promise<T>>();
+  const start = (key: string): Promise<T> => {
+    const run = task(key);
+    running.set(key, run);
+    const forget = (): void => {
+      if (running.get(key) === run) running.delete(key);
+    };
+    run.then(forget, forget);
+    return run;
   };
-  return (dir) => {
-    const current = running.get(dir);
-    if (current === undefined) return start(dir);
-    let next = queued.get(dir);
+  return (key) => {
+    const current = running.get(key);
+    if (current === undefined) return start(key);
+    let next = queued.get(key);
     if (next === undefined) {
-      next = current.then(() => {
-        queued.delete(dir);
-        return start(dir);
-      });
-      queued.set(dir, next);
+      const after = (): Promise<T> => {
+        queued.delete(key);
+        return start(key);
+      };
+      next = current.then(after, after);
+      queued.set(key, next);
     }
     return next;
   };
@@ -157,18 +161,29 @@ async function writeNewFile(file: string, bytes: Uint8Array, signal: AbortSignal
 export function localDiskStorage(options: LocalDiskStorageOptions): Storage {
   const root = path.resolve(options.dir);
   const baseUrl = options.publicBaseUrl.replace(/\/+$/, '');
-  const fsyncDir = groupedDirSync();
+  // One directory fsync makes every rename done before it durable.
+  const fsyncDir = coalesced(syncDir);
+
+  /** The real path of a folder, or undefined when a symlink leads it out of `root`. */
+  async function containedFolder(folder: string): Promise<string | undefined> {
+    try {
+      const [realRoot, realFolder] = await Promise.all([realpath(root), realpath(folder)]);
+      return realFolder === realRoot || isInside(realRoot, realFolder) ? realFolder : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  // Writes to one folder (a day's folder) share the mkdir and the containment check, still made after each asks.
+  const createdContainedFolder = coalesced(async (folder: string) => {
+    await mkdir(folder, { recursive: true });
+    return containedFolder(folder);
+  });
 
   /** The real path of a key's parent folder, refusing one that a symlink leads out of `root`. */
   async function containedParent(key: string, create: boolean): Promise<string | undefined> {
     const parent = path.dirname(path.join(root, ...key.split('/')));
-    if (create) await mkdir(parent, { recursive: true });
-    try {
-      const [realRoot, realParent] = await Promise.all([realpath(root), realpath(parent)]);
-      return realParent === realRoot || isInside(realRoot, realParent) ? realParent : undefined;
-    } catch {
-      return undefined;
-    }
+    return create ? createdContainedFolder(parent) : containedFolder(parent);
   }
 
   async function put(key: string, body: Uint8Array | AsyncIterable<Uint8Array>, putOptions: PutOptions): Promise<PutResult> {

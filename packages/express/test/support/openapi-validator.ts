@@ -1,4 +1,5 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 
 /** A compiled check of one schema of the document. */
 export type SchemaCheck = (value: unknown) => { valid: boolean; errors: string };
@@ -11,6 +12,8 @@ export type SchemaCheck = (value: unknown) => { valid: boolean; errors: string }
 export function openApiValidator(document: object): (schemaName: string) => SchemaCheck {
   // The document carries OpenAPI keywords next to its schemas; only the schemas are compiled.
   const ajv = new Ajv2020({ allErrors: true, strict: false, validateSchema: false });
+  // `format: uri` (image_input, data[].url) is checked, not ignored.
+  addFormats.default(ajv);
   ajv.addSchema(document, 'openapi.json');
   return (schemaName) => {
     const validate = ajv.compile({ $ref: `openapi.json#/components/schemas/${schemaName}` });
