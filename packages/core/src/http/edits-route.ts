@@ -1,11 +1,9 @@
 import type { Authorize } from '../auth/authorize.js';
-import { RelayError, toRelayError } from '../contract/errors.js';
 import type { ReferenceImage } from '../references/reference-image.js';
 import type { GenerateOptions } from '../relay/generate-images.js';
 import type { ImagesResponse } from '../relay/images-response.js';
-import { errorResponse, jsonResponse } from './json-response.js';
 import { readMultipartReferences, type MultipartLimits } from './multipart-references.js';
-import { requestIdOf } from './request-id.js';
+import { servePost } from './post-route.js';
 
 /** The default path of the edits route. */
 export const DEFAULT_EDITS_PATH = '/v1/images/edits';
@@ -33,26 +31,9 @@ export interface EditsRouteSettings {
 }
 
 /** Handles `POST /v1/images/edits`: read the upload, then the same generation as the JSON route. */
-export async function handleEdits(request: Request, settings: EditsRouteSettings): Promise<Response> {
-  const requestId = requestIdOf(request);
-  const idHeader = { 'x-request-id': requestId };
-  if (request.method !== 'POST') {
-    const error = new RelayError(405, `Use POST for ${settings.path}.`, { code: 'method_not_allowed' });
-    return errorResponse(error, { ...idHeader, allow: 'POST' });
-  }
-  try {
-    const principal = settings.authorize ? await settings.authorize(request) : undefined;
+export function handleEdits(request: Request, settings: EditsRouteSettings): Promise<Response> {
+  return servePost(request, settings.path, settings.authorize, async (options) => {
     const { fields, images } = await readMultipartReferences(request, settings.limits, request.signal);
-    const answer = await settings.edit(fields, images, {
-      signal: request.signal,
-      requestId,
-      headers: request.headers,
-      ...(principal === undefined ? {} : { principal }),
-    });
-    return jsonResponse(200, answer, idHeader);
-  } catch (err) {
-    const error = toRelayError(err);
-    const challenge: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
-    return errorResponse(error, { ...idHeader, ...challenge });
-  }
+    return settings.edit(fields, images, options);
+  });
 }

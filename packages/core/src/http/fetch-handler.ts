@@ -1,11 +1,11 @@
 import type { Authorize } from '../auth/authorize.js';
-import { RelayError, toRelayError } from '../contract/errors.js';
+import { RelayError } from '../contract/errors.js';
 import type { GenerateOptions } from '../relay/generate-images.js';
 import type { ImagesResponse } from '../relay/images-response.js';
 import type { Storage } from '../storage/storage.js';
-import { errorResponse, jsonResponse } from './json-response.js';
+import { errorResponse } from './json-response.js';
 import { readJsonBody } from './read-json-body.js';
-import { requestIdOf } from './request-id.js';
+import { servePost } from './post-route.js';
 import { artifactKeyFromPath, serveArtifact } from './serve-artifact.js';
 
 /** What the Fetch-standard handler serves. */
@@ -71,26 +71,8 @@ export function createFetchHandler(settings: FetchHandlerSettings): HttpSurface 
   };
 }
 
-async function handleGeneration(request: Request, settings: FetchHandlerSettings): Promise<Response> {
-  const requestId = requestIdOf(request);
-  const idHeader = { 'x-request-id': requestId };
-  if (request.method !== 'POST') {
-    const error = new RelayError(405, `Use POST for ${settings.routePath}.`, { code: 'method_not_allowed' });
-    return errorResponse(error, { ...idHeader, allow: 'POST' });
-  }
-  try {
-    const principal = settings.authorize ? await settings.authorize(request) : undefined;
-    const body = await readJsonBody(request, settings.maxBodyBytes);
-    const answer = await settings.generate(body, {
-      signal: request.signal,
-      requestId,
-      headers: request.headers,
-      ...(principal === undefined ? {} : { principal }),
-    });
-    return jsonResponse(200, answer, idHeader);
-  } catch (err) {
-    const error = toRelayError(err);
-    const challenge: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
-    return errorResponse(error, { ...idHeader, ...challenge });
-  }
+function handleGeneration(request: Request, settings: FetchHandlerSettings): Promise<Response> {
+  return servePost(request, settings.routePath, settings.authorize, async (options) =>
+    settings.generate(await readJsonBody(request, settings.maxBodyBytes), options),
+  );
 }
