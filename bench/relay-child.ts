@@ -6,9 +6,9 @@
  * argv: <stream|naive> <emulator url> <storage dir> <maxConcurrency>
  */
 import type { AddressInfo } from 'node:net';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createRelay, geminiCarrier, localDiskStorage } from '../packages/core/src/index.js';
 import { imagesRouter } from '../packages/express/src/index.js';
+import { eventLoopProbe } from './lib/event-loop-probe.js';
 import { serveParent } from './lib/children.js';
 import { express } from './lib/deps.js';
 import { API_KEY } from './lib/upstream.js';
@@ -48,11 +48,6 @@ let sampler: NodeJS.Timeout | undefined;
 let peak = 0;
 let baseline = 0;
 let maxRssAtStart = 0;
-const eld = monitorEventLoopDelay({ resolution: 10 });
-// A sample is the time between two timer turns, so at 10 ms an idle loop already reads ~10 ms.
-// The 1 ms monitor reads stalls nearly as they are; it also takes more samples while the loop is idle.
-const fine = monitorEventLoopDelay({ resolution: 1 });
-const ms = (ns: number): number => ns / 1e6;
 
 serveParent(
   { origin, pid: process.pid },
@@ -75,23 +70,7 @@ serveParent(
       if (maxRss > maxRssAtStart) peak = Math.max(peak, maxRss);
       return { baseline, peak, growth: peak - baseline };
     },
-    eldStart: () => {
-      eld.reset();
-      fine.reset();
-      eld.enable();
-      fine.enable();
-    },
-    eldStop: () => {
-      eld.disable();
-      fine.disable();
-      return {
-        p50: ms(eld.percentile(50)),
-        p99: ms(eld.percentile(99)),
-        max: ms(eld.max),
-        samples: eld.count,
-        fine: { p50: ms(fine.percentile(50)), p99: ms(fine.percentile(99)), max: ms(fine.max), samples: fine.count },
-      };
-    },
+    ...eventLoopProbe(),
   },
 );
 process.on('SIGTERM', () => {

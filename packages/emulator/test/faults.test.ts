@@ -63,7 +63,7 @@ describe('faults', () => {
     await expect(pending).rejects.toThrow();
     await waitFor(() => emu.requests[0]!.closedAt !== undefined, 2000);
     const record = emu.requests[0]!;
-    expect(record.closedAt! - abortedAt).toBeLessThan(500);
+    expect(record.closedAt! - abortedAt).toBeLessThan(2000);
     expect(record.aborted).toBe(true);
     expect(record.status).toBe(0);
   });
@@ -236,7 +236,8 @@ describe('close()', () => {
     await waitFor(() => emu.requests.length === 1 && emu.requests[0]!.body !== undefined);
     const started = Date.now();
     await emu.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    // A hung exchange must not hold close() until some timeout (generous bound: shared machines).
+    expect(Date.now() - started).toBeLessThan(3000);
     await expect(pending).rejects.toThrow();
     expect(emu.requests[0]!.closedAt).toBeDefined();
   });

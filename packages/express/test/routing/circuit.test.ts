@@ -1,14 +1,21 @@
 import { startHarness, type Harness } from '../support/harness.js';
 import { body, callOrder, callsOf, carrier, eventsOf, keyOf, resetAll, ROUTE } from './support.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// The relay's clock is injected and moved by hand, so a slow, loaded machine cannot end a
+// cool-down early (or late) behind a test's back.
+let offset = 0;
+const clock = (): number => Date.now() + offset;
+const advance = (ms: number): void => {
+  offset += ms;
+};
+const COOL_DOWN = 10_000;
 
 describe('circuit breaker: a carrier that keeps failing leaves rotation, then comes back', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({
       carriers: (emu) => [carrier(emu, 'a'), carrier(emu, 'b', { priority: 1 })],
-      routing: { circuit: { failureThreshold: 2, coolDownMs: 300, maxCoolDownMs: 5_000 }, backoff: { baseMs: 1, maxMs: 1 } },
+      routing: { circuit: { failureThreshold: 2, coolDownMs: COOL_DOWN, maxCoolDownMs: 60_000 }, backoff: { baseMs: 1, maxMs: 1 }, now: clock },
     });
   });
   afterAll(() => h.close());
@@ -21,13 +28,13 @@ describe('circuit breaker: a carrier that keeps failing leaves rotation, then co
   }
 
   test('opens after consecutive failures: A is skipped (no upstream call) while it cools down', async () => {
-    const before = Date.now();
+    const before = clock();
     await openA();
     const state = h.relay.carriers().find((c) => c.id === 'a')!;
     expect(state).toMatchObject({ status: 'cooling_down', available: false, failures: 2, misconfigured: false });
     const until = Date.parse(state.coolingDownUntil!);
-    expect(until).toBeGreaterThanOrEqual(before + 300);
-    expect(until).toBeLessThanOrEqual(Date.now() + 300);
+    expect(until).toBeGreaterThanOrEqual(before + COOL_DOWN);
+    expect(until).toBeLessThanOrEqual(clock() + COOL_DOWN);
     expect(eventsOf(h, 'carrier.health')).toMatchObject([{ carrierId: 'a', status: 'cooling_down', failures: 2 }]);
 
     for (let i = 0; i < 3; i++) expect((await h.http.post(ROUTE).send(body)).status).toBe(200);
@@ -37,7 +44,7 @@ describe('circuit breaker: a carrier that keeps failing leaves rotation, then co
 
   test('recovers: after the cool-down one probe goes to A; its success puts A back in rotation', async () => {
     await openA();
-    await sleep(350);
+    advance(COOL_DOWN + 50);
     const res = await h.http.post(ROUTE).send(body);
     expect(res.status).toBe(200);
     expect(eventsOf(h, 'carrier.attempt', res.headers['x-request-id'] as string)).toMatchObject([{ carrierId: 'a', ok: true, probe: true }]);
@@ -49,15 +56,15 @@ describe('circuit breaker: a carrier that keeps failing leaves rotation, then co
 
   test('a failed probe keeps A out for twice as long', async () => {
     await openA();
-    await sleep(350);
+    advance(COOL_DOWN + 50);
     h.emulator.script({ type: 'status', status: 503 }, { match: { apiKey: keyOf('a') } });
-    const probedAt = Date.now();
+    const probedAt = clock();
     expect((await h.http.post(ROUTE).send(body)).status).toBe(200); // probe fails, b serves
     const state = h.relay.carriers().find((c) => c.id === 'a')!;
     expect(state.status).toBe('cooling_down');
     const length = Date.parse(state.coolingDownUntil!) - probedAt;
-    expect(length).toBeGreaterThanOrEqual(600);
-    expect(length).toBeLessThan(600 + 2_000);
+    expect(length).toBeGreaterThanOrEqual(2 * COOL_DOWN);
+    expect(length).toBeLessThan(2 * COOL_DOWN + 2_000);
     const cooling = eventsOf(h, 'carrier.health').filter((e) => e.status === 'cooling_down');
     expect(cooling).toHaveLength(2);
   });

@@ -5,6 +5,7 @@ import type { StreamedJsonBody } from './generate-content-body.js';
 import type { GenerateContentAnswer } from './read-response.js';
 import { withAnswerReadSlot } from './answer-read-slots.js';
 import { AnswerSyntaxError, readGenerateContentAnswer } from './stream-generate-content-answer.js';
+import { upstreamStartSlot } from './upstream-start-pacing.js';
 import { upstreamStatusError } from './upstream-status.js';
 
 /** Request bodies up to this size are sent as one buffer. */
@@ -67,6 +68,9 @@ export class GoogleRestClient {
         'content-length': String(body.length),
         ...(await this.#options.authHeaders()),
       };
+      // A burst of requests starts its upstream calls over several event-loop turns (see upstream-start-pacing).
+      await upstreamStartSlot();
+      combined.throwIfAborted();
       const response = await this.#pool.request({
         method: 'POST',
         path: this.#prefix + path,
