@@ -11,6 +11,8 @@ export type Fault =
   | { type: 'hang' }
   /** Send headers and part of the body, then reset the connection. */
   | { type: 'reset' }
+  /** Send headers and part of the body, then nothing more (until the client goes away or the emulator closes). */
+  | { type: 'stall' }
   /** Send a 200 whose JSON is cut in the middle, then end the response normally. */
   | { type: 'truncated' }
   /** A candidate with this finishReason and no image (SAFETY, IMAGE_SAFETY, NO_IMAGE, ...). */
@@ -132,6 +134,7 @@ export function validateFault(value: unknown): Fault {
       break;
     case 'hang':
     case 'reset':
+    case 'stall':
     case 'truncated':
     case 'noImage':
       break;

@@ -2,8 +2,8 @@ import type { ServerResponse } from 'node:http';
 import type { PlannedAnswer } from '../google-errors.js';
 import type { RecordedRequest } from '../recorded-request.js';
 
-/** How an answer goes on the wire: whole, reset midway, or cut short but ended cleanly. */
-export type Delivery = 'normal' | 'reset' | 'truncated';
+/** How an answer goes on the wire: whole, reset midway, stalled midway, or cut short but ended cleanly. */
+export type Delivery = 'normal' | 'reset' | 'stall' | 'truncated';
 
 /** Sends a planned answer and records its status. Does nothing if the client already went away. */
 export function deliver(res: ServerResponse, record: RecordedRequest, answer: PlannedAnswer, delivery: Delivery = 'normal'): void {
@@ -25,11 +25,12 @@ export function deliver(res: ServerResponse, record: RecordedRequest, answer: Pl
     res.end();
     return;
   }
-  // reset: promise the whole body, send half, then RST the connection once that half is flushed.
+  // reset / stall: promise the whole body and send half; then reset the connection once that half is
+  // flushed, or send nothing more (the socket ends when the client leaves or the emulator closes).
   res.writeHead(answer.status, { ...answer.headers, 'content-length': String(total) });
   partial.forEach((chunk, i) => {
     const last = i === partial.length - 1;
-    res.write(chunk, last ? () => destroySocket(res) : undefined);
+    res.write(chunk, last && delivery === 'reset' ? () => destroySocket(res) : undefined);
   });
 }
 

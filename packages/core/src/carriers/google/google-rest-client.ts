@@ -3,7 +3,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import { CarrierError } from '../carrier.js';
 import type { StreamedJsonBody } from './generate-content-body.js';
 import type { GenerateContentAnswer } from './read-response.js';
-import { withAnswerReadSlot } from './answer-read-slots.js';
+import { withAnswerReadSlots } from './answer-read-slots.js';
 import { AnswerSyntaxError, readGenerateContentAnswer } from './stream-generate-content-answer.js';
 import { upstreamStartSlot } from './upstream-start-pacing.js';
 import { upstreamStatusError } from './upstream-status.js';
@@ -92,7 +92,7 @@ export class GoogleRestClient {
       const length = Number(response.headers['content-length']);
       try {
         const expected = Number.isSafeInteger(length) && length > 0 ? { expectedBytes: length } : {};
-        return await withAnswerReadSlot(() => readGenerateContentAnswer(response.body, expected));
+        return await readGenerateContentAnswer(withAnswerReadSlots(response.body), expected);
       } catch (cause) {
         if (!(cause instanceof AnswerSyntaxError)) throw cause;
         throw new CarrierError('network', 'The upstream answer was cut short.', { status: response.statusCode, cause });
