@@ -89,15 +89,20 @@ export function signJwt(claims: Record<string, unknown>, key: string): string {
   return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(key).toString('base64url')}`;
 }
 
-/** An access token from the emulator's token endpoint, obtained the way google-auth-library does. */
-export async function accessToken(emu: Emulator): Promise<string> {
+/** The token endpoint's answer to a JWT-bearer grant signed the way google-auth-library signs it. */
+export async function tokenResponse(emu: Emulator): Promise<Response> {
   const sa = emu.serviceAccount;
   const now = Math.floor(Date.now() / 1000);
   const assertion = signJwt({ iss: sa.client_email, aud: sa.token_uri, scope: 'https://www.googleapis.com/auth/cloud-platform', iat: now, exp: now + 3600 }, sa.private_key);
-  const res = await fetch(emu.tokenUri, {
+  return fetch(emu.tokenUri, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
   });
+}
+
+/** An access token from the emulator's token endpoint, obtained the way google-auth-library does. */
+export async function accessToken(emu: Emulator): Promise<string> {
+  const res = await tokenResponse(emu);
   return ((await res.json()) as { access_token: string }).access_token;
 }

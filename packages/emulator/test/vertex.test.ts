@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { generateKeyPairSync } from 'node:crypto';
 import { startEmulator, type Emulator } from '@banana-relay/emulator';
-import { dimensions, imageBase64, imagesOf, post, signJwt, textRequest, vertexUrl } from './helpers.js';
+import { dimensions, imageBase64, imagesOf, post, signJwt, textRequest, tokenResponse, vertexUrl } from './helpers.js';
 
 // google-auth-library is a dependency of core, not of the emulator: load it from there.
 const requireFromCore = createRequire(new URL('../../core/package.json', import.meta.url));
@@ -64,14 +64,7 @@ describe('Vertex AI generateContent and the token endpoint', () => {
   });
 
   test('the token answer carries expires_in = tokenTtlSeconds', async () => {
-    const sa = emu.serviceAccount;
-    const now = Math.floor(Date.now() / 1000);
-    const assertion = signJwt({ iss: sa.client_email, aud: sa.token_uri, scope: 'https://www.googleapis.com/auth/cloud-platform', iat: now, exp: now + 3600 }, sa.private_key);
-    const res = await fetch(emu.tokenUri, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
-    });
+    const res = await tokenResponse(emu);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ access_token: expect.stringMatching(/^ya29\./), expires_in: 1800, token_type: 'Bearer' });
   });
