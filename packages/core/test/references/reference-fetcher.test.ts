@@ -222,7 +222,9 @@ describe('failures', () => {
   test("the caller's signal aborts everything and rejects with its reason", async () => {
     const controller = new AbortController();
     const reason = new Error('client went away');
-    const pending = fetcher({ timeoutMs: 10_000 }).fetchAll([`${servers.imageHostOrigin}/slowloris`, `${servers.imageHostOrigin}/endless`], {
+    // Two downloads that never finish on their own (a trickling body, headers that never come): only
+    // the abort can end them. (An endless fast body would hit the byte cap first on a fast machine.)
+    const pending = fetcher({ timeoutMs: 10_000, headersTimeoutMs: 10_000 }).fetchAll([`${servers.imageHostOrigin}/slowloris`, `${servers.imageHostOrigin}/slow-headers`], {
       signal: controller.signal,
     });
     setTimeout(() => controller.abort(reason), 100);
