@@ -115,3 +115,18 @@ describe('normalization and widened capabilities', () => {
     expect(res.body.error.message).toContain("'1:1', '16:9', '21:9'");
   });
 });
+
+describe('reference URLs are part of validation', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ carriers: () => [] });
+  });
+  afterAll(() => h.close());
+
+  test('a bad image_input entry is a 400 even when no carrier could take the request', async () => {
+    const bad = await h.http.post(ROUTE).send({ ...base, image_input: ['https://example.com/a.png', 'data:image/png;base64,iVBORw0KGgo='] });
+    expectError(bad, 400, 'image_input[1]', 'invalid_image_url');
+    const good = await h.http.post(ROUTE).send({ ...base, image_input: 'https://example.com/a.png' });
+    expect(good.status).toBe(503);
+  });
+});

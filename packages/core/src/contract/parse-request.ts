@@ -19,8 +19,6 @@ export const UNSUPPORTED_OPENAI_FIELDS: readonly string[] = [
   'style',
 ];
 
-/** Bare base64 (a long run of base64 characters with no scheme) is not a URL; refused with a clear message. */
-const BARE_BASE64 = /^[A-Za-z0-9+/=\s]{64,}$/;
 
 function invalid(message: string, param: string | null, code: string): RelayError {
   return new RelayError(400, message, { param, code });
@@ -52,8 +50,11 @@ export function unknownFields(keys: readonly string[]): RelayError {
   return invalid(message, field, 'unknown_parameter');
 }
 
-/** Rules of the public contract that are not about shape: `image` is refused, references are URLs. */
-function checkContractRules(body: Record<string, unknown>, allowDataUrls: boolean): void {
+/**
+ * Rules of the public contract that are not about shape: `image` is refused, the model is named.
+ * (That references are http(s) URLs, not `data:` or base64, is the reference fetcher's `check`.)
+ */
+function checkContractRules(body: Record<string, unknown>): void {
   if ('image' in body) {
     throw invalid(
       "The field 'image' is not accepted: pass reference image URLs in 'image_input' (a URL or a list of URLs).",
@@ -67,34 +68,22 @@ function checkContractRules(body: Record<string, unknown>, allowDataUrls: boolea
       code: 'model_not_found',
     });
   }
-  const refs = typeof body.image_input === 'string' ? [body.image_input] : body.image_input;
-  if (!Array.isArray(refs)) return;
-  refs.forEach((ref, i) => {
-    if (typeof ref !== 'string') return;
-    const param = `image_input[${i}]`;
-    if (/^\s*data:/i.test(ref) && !allowDataUrls) {
-      throw invalid('data: URLs are not accepted in image_input: pass an http(s) URL of the image.', param, 'invalid_image_url');
-    }
-    if (BARE_BASE64.test(ref)) {
-      throw invalid('Base64 image data is not accepted in image_input: pass an http(s) URL of the image.', param, 'invalid_image_url');
-    }
-  });
 }
 
 /** Validates a parsed JSON body; throws a 400 {@link RelayError} naming the offending field. */
 export type RequestParser = (body: unknown) => GenerationRequest;
 
 /** Builds the validator for the operator's settings once (the zod schema is reused for every request). */
-export function createRequestParser(settings: ContractSettings & { allowDataUrls: boolean }): RequestParser {
+export function createRequestParser(settings: ContractSettings): RequestParser {
   const schema = requestSchema(settings);
-  return (body) => parseWith(schema, body, settings.allowDataUrls);
+  return (body) => parseWith(schema, body);
 }
 
-function parseWith(schema: ReturnType<typeof requestSchema>, body: unknown, allowDataUrls: boolean): GenerationRequest {
+function parseWith(schema: ReturnType<typeof requestSchema>, body: unknown): GenerationRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('The request body must be a JSON object.', null, 'invalid_json');
   }
-  checkContractRules(body as Record<string, unknown>, allowDataUrls);
+  checkContractRules(body as Record<string, unknown>);
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issues = parsed.error.issues;

@@ -5,6 +5,7 @@ import { ReferenceFailure, toReferenceError } from './reference-errors.js';
 import type { ReferenceImage } from './reference-image.js';
 import type { ReferenceOptions } from './reference-options.js';
 import { resolveReferenceOptions, type ResolvedReferenceOptions } from './resolve-options.js';
+import pLimit from 'p-limit';
 import { parseReferenceUrl, type CheckedDataUrl, type CheckedHttpUrl } from './url-policy.js';
 import { verifyImage, type VerifiedImage } from './verify-image.js';
 
@@ -24,6 +25,12 @@ export interface ReferenceFetcher {
    * at the first failure, after aborting the other downloads; or with the signal's reason.
    */
   fetchAll(urls: string[], context?: FetchReferencesContext): Promise<ReferenceImage[]>;
+  /**
+   * Checks every entry as `fetchAll` would before any network activity (scheme, credentials, `data:`
+   * and raw base64, blocked literal addresses and hosts), so a request is refused before routing.
+   * Throws the same 400 `RelayError`s.
+   */
+  check(urls: string[]): void;
   /** Closes the connection pool (and drops the cache). */
   close(): Promise<void>;
 }
@@ -54,18 +61,6 @@ function totalTooLarge(max: number): ReferenceFailure {
     'image_too_large',
     `makes the reference images of this request larger than ${max} bytes in total: use smaller images.`,
   );
-}
-
-/** Runs `worker` over `items` with at most `limit` in flight; rejects at the first failure. */
-async function runPool<T>(items: readonly T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runner = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await worker(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
 }
 
 /**
@@ -148,6 +143,14 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
     return image;
   }
 
+  function checkEntry(raw: string, index: number): Checked {
+    try {
+      return parseReferenceUrl(raw, opts);
+    } catch (err) {
+      throw err instanceof ReferenceFailure ? toReferenceError(err, index) : err;
+    }
+  }
+
   async function fetchAll(urls: string[], context: FetchReferencesContext = {}): Promise<ReferenceImage[]> {
     const callerSignal = context.signal;
     callerSignal?.throwIfAborted();
@@ -156,12 +159,7 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
     const jobs = new Map<string, Job>();
     const jobOf: Job[] = [];
     urls.forEach((raw, index) => {
-      let checked: Checked;
-      try {
-        checked = parseReferenceUrl(raw, opts);
-      } catch (err) {
-        throw err instanceof ReferenceFailure ? toReferenceError(err, index) : err;
-      }
+      const checked = checkEntry(raw, index);
       const key = checked.kind === 'http' ? urlKey(checked.url) : `data:${checked.mediaType};base64,${checked.base64}`;
       let job = jobs.get(key);
       if (job === undefined) {
@@ -180,7 +178,8 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
     const budget: ByteBudget = { max: opts.maxTotalBytes, used: 0 };
     const images = new Map<Job, VerifiedImage>();
     try {
-      await runPool([...jobs.values()], opts.concurrency, async (job) => {
+      const limit = pLimit(opts.concurrency);
+      const run = async (job: Job): Promise<void> => {
         try {
           controller.signal.throwIfAborted();
           const image =
@@ -193,6 +192,11 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
           if (!controller.signal.aborted) controller.abort(error);
           throw error;
         }
+      };
+      await Promise.all([...jobs.values()].map((job) => limit(() => run(job)))).catch((err: unknown) => {
+        // The first failure ends the call: downloads not started yet are dropped.
+        limit.clearQueue();
+        throw err;
       });
     } catch (err) {
       if (callerSignal?.aborted) throw callerSignal.reason;
@@ -209,6 +213,7 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
 
   return {
     fetchAll,
+    check: (urls) => urls.forEach((raw, index) => checkEntry(raw, index)),
     async close() {
       cache?.clear();
       await agent.close();

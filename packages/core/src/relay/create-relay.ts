@@ -77,7 +77,7 @@ export function createRelay(options: RelayOptions): Relay {
   const artifactPrefix = options.artifactPrefix ?? DEFAULT_ARTIFACT_PREFIX;
   const contract = { capabilities, maxPromptLength: limits.maxPromptLength ?? 8192, maxImages: limits.maxImages ?? 4 };
   const deps = {
-    parse: createRequestParser({ ...contract, allowDataUrls: options.references?.allowDataUrls ?? false }),
+    parse: createRequestParser(contract),
     references,
     router,
     admission: new Admission(routing.maxInFlight),

@@ -83,6 +83,8 @@ export async function generateImages(
     resolution = request.resolution;
     references = uploaded?.length ?? request.imageInput.length;
     user = request.user;
+    // Reference URLs are checked as part of validation: a bad entry is a 400 whatever the carriers' state.
+    deps.references.check(request.imageInput);
     // Routing is settled before any download: the multi-reference rule, the pin, and whether any carrier can take it now.
     const route = deps.router.route({ references, resolution: request.resolution, aspectRatio: request.aspectRatio }, options);
     leave = deps.admission.enter();
