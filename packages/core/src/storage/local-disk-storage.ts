@@ -5,6 +5,7 @@ import { mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isSafeKey } from './artifact-key.js';
+import { abortable, counted, isAsyncIterable } from './storage-body.js';
 import type { PutOptions, PutResult, Storage, StoredFile } from './storage.js';
 
 /** Options of {@link localDiskStorage}. */
@@ -37,45 +38,6 @@ function isInside(root: string, candidate: string): boolean {
 function isServableKey(key: string): boolean {
   // Temp files share the tree with artifacts; they must never be addressable as one.
   return isSafeKey(key) && !key.endsWith(TMP_SUFFIX);
-}
-
-async function* counted(source: AsyncIterable<Uint8Array>, onChunk: (n: number) => void): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    onChunk(chunk.byteLength);
-    yield chunk;
-  }
-}
-
-// Not `instanceof Uint8Array`: Buffers from another realm (vm contexts, jest) would fail it.
-function isAsyncIterable(body: Uint8Array | AsyncIterable<Uint8Array>): body is AsyncIterable<Uint8Array> {
-  return typeof (body as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator] === 'function';
-}
-
-/**
- * Ends the iteration with the signal's reason as soon as it aborts, even while the source is stalled
- * in `next()` (pipeline's own `signal` only takes effect once the source yields again).
- */
-async function* abortable(source: AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
-  if (!signal) return yield* source;
-  const iterator = source[Symbol.asyncIterator]();
-  let onAbort = (): void => undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-  });
-  aborted.catch(() => undefined); // observed by the race below; avoid an unhandled rejection in between
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    signal.throwIfAborted();
-    for (;;) {
-      const next = await Promise.race([iterator.next(), aborted]);
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    // Not awaited: a stalled source may never settle its pending next().
-    void Promise.resolve(iterator.return?.()).catch(() => undefined);
-  }
 }
 
 async function unlinkQuietly(file: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isSafeKey } from './artifact-key.js';
 import type { PutOptions, PutResult, Storage, StoredFile } from './storage.js';
+import { abortable, isAsyncIterable } from './storage-body.js';
 
 /** Options of {@link memoryStorage}. */
 export interface MemoryStorageOptions {
@@ -27,31 +28,9 @@ const CHUNK = 64 * 1024;
 async function collect(body: Uint8Array | AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<Buffer> {
   if (!isAsyncIterable(body)) return Buffer.from(body); // copies: later caller mutations must not leak in
   const chunks: Buffer[] = [];
-  const iterator = body[Symbol.asyncIterator]();
-  // Races every next() with the signal so a stalled body cannot outlive an abort.
-  let onAbort = (): void => undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal?.reason);
-  });
-  aborted.catch(() => undefined);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    for (;;) {
-      signal?.throwIfAborted();
-      const next = await Promise.race([iterator.next(), aborted]);
-      if (next.done) return Buffer.concat(chunks);
-      chunks.push(Buffer.from(next.value));
-    }
-  } catch (err) {
-    void Promise.resolve(iterator.return?.()).catch(() => undefined); // not awaited: may be stalled
-    throw err;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-function isAsyncIterable(body: Uint8Array | AsyncIterable<Uint8Array>): body is AsyncIterable<Uint8Array> {
-  return typeof (body as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator] === 'function';
+  // A stalled body cannot outlive an abort.
+  for await (const chunk of abortable(body, signal)) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }
 
 async function* slices(bytes: Buffer, start: number, end: number): AsyncGenerator<Uint8Array> {

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { counted, isAsyncIterable } from './storage-body.js';
 
 /** A body handed to an object-store SDK, and how many bytes went through it. */
 export interface UploadBody {
@@ -6,19 +7,6 @@ export interface UploadBody {
   data: Uint8Array | Readable;
   /** Bytes read so far; the whole size once the upload succeeded. */
   bytes(): number;
-}
-
-// Not `instanceof Uint8Array`: Buffers from another realm (vm contexts, jest) would fail it.
-/** Whether a storage body is a stream of chunks rather than one buffer. */
-export function isAsyncIterable(body: Uint8Array | AsyncIterable<Uint8Array>): body is AsyncIterable<Uint8Array> {
-  return typeof (body as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator] === 'function';
-}
-
-async function* counted(source: AsyncIterable<Uint8Array>, onChunk: (n: number) => void): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    onChunk(chunk.byteLength);
-    yield chunk;
-  }
 }
 
 /**
