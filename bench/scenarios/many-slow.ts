@@ -39,7 +39,7 @@ export async function manySlow(ctx: BenchContext, runs: number, concurrent = 500
     const { child: canary } = await startChild('canary-child.ts', []);
     try {
       await relay.client.generate({ resolution: '1K' });
-      await relay.child.call('rssStart');
+      await relay.child.call('rssStart', { everyMs: 100 });
       await relay.child.call('eldStart');
       await canary.call('eldStart');
       const started = performance.now();

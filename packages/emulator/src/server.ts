@@ -24,6 +24,10 @@ export function createEmulatorServer(ctx: EmulatorContext): EmulatorServer {
     res.once('close', () => open.delete(res));
     void handle(ctx, req, res);
   });
+  // Google's front ends keep an idle connection open for minutes. Node's default (5 s) closed
+  // sockets whose answer had arrived whole but was still waiting, unread, in a busy client's buffers,
+  // which undici then reports as "other side closed".
+  server.keepAliveTimeout = 120_000;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {

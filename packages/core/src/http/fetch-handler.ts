@@ -1,5 +1,6 @@
 import type { Authorize } from '../auth/authorize.js';
 import { RelayError } from '../contract/errors.js';
+import { cooperate } from '../scheduling/turn-budget.js';
 import type { GenerateOptions } from '../relay/generate-images.js';
 import type { ImagesResponse } from '../relay/images-response.js';
 import type { Storage } from '../storage/storage.js';
@@ -71,7 +72,9 @@ export function createFetchHandler(settings: FetchHandlerSettings): HttpSurface 
   };
 }
 
-function handleGeneration(request: Request, settings: FetchHandlerSettings): Promise<Response> {
+async function handleGeneration(request: Request, settings: FetchHandlerSettings): Promise<Response> {
+  // Validation and routing are CPU work: in a burst of requests, each waits its turn (see turn-budget).
+  await cooperate();
   return servePost(request, settings.routePath, settings.authorize, async (options) =>
     settings.generate(await readJsonBody(request, settings.maxBodyBytes), options),
   );

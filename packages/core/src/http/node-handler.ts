@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { cooperate } from '../scheduling/turn-budget.js';
 import type { FetchOptions } from './fetch-handler.js';
 import { clientGoneSignal, sendWebResponse, toWebRequest, type NodeRequestLike } from './node-bridge.js';
 
@@ -33,9 +34,14 @@ export function nodeHandler(relay: NodeHandlerTarget, options: NodeHandlerOption
       next();
       return;
     }
-    relay
-      .fetch(toWebRequest(req, url, clientGoneSignal(res)), fetchOptions)
-      .then((response) => sendWebResponse(response, res))
+    const signal = clientGoneSignal(res);
+    // Taking a request in (and sending its answer) is CPU work: in a burst it waits its turn (see turn-budget).
+    Promise.resolve(cooperate())
+      .then(() => relay.fetch(toWebRequest(req, url, signal), fetchOptions))
+      .then(async (response) => {
+        await cooperate();
+        await sendWebResponse(response, res);
+      })
       .catch((err: unknown) => {
         if (next && !res.headersSent) next(err);
         else res.destroy(err instanceof Error ? err : undefined);

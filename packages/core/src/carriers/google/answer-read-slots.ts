@@ -22,37 +22,34 @@ function acquire(): Promise<() => void> {
   });
 }
 
-const STALLED = Symbol('stalled');
-
 /**
  * Yields the body's chunks, each only while holding a decoding slot (see above). The slot is kept
- * across chunks that follow each other quickly, and released while the body stalls.
+ * across chunks that follow each other quickly, and released while the body stalls. One timer per
+ * answer, re-armed for each wait (no timer or promise race per chunk: hundreds of answers in a
+ * burst make tens of thousands of chunks).
  */
 export async function* withAnswerReadSlots(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const iterator = body[Symbol.asyncIterator]();
   let release: (() => void) | undefined;
+  let waitingForChunk = false;
+  const stall = setTimeout(() => {
+    // Only a wait for the upstream counts: time the consumer spends on a chunk is not a stall.
+    if (!waitingForChunk || !release) return;
+    release();
+    release = undefined;
+  }, STALL_MS);
   try {
     for (;;) {
-      const next = iterator.next();
-      let result: IteratorResult<Uint8Array> | typeof STALLED = STALLED;
-      if (release) {
-        let timer: NodeJS.Timeout | undefined;
-        const stall = new Promise<typeof STALLED>((resolve) => {
-          timer = setTimeout(resolve, STALL_MS, STALLED);
-        });
-        result = await Promise.race([next, stall]);
-        clearTimeout(timer);
-        if (result === STALLED) {
-          release();
-          release = undefined;
-        }
-      }
-      if (result === STALLED) result = await next;
-      if (result.done) return;
+      waitingForChunk = true;
+      if (release) stall.refresh();
+      const next = await iterator.next();
+      waitingForChunk = false;
+      if (next.done) return;
       release ??= await acquire();
-      yield result.value;
+      yield next.value;
     }
   } finally {
+    clearTimeout(stall);
     release?.();
     await iterator.return?.();
   }

@@ -94,6 +94,8 @@ export class DecodeArena {
 /** Characters that are not base64 data (padding, line breaks): skipped, as `Buffer.from(s, 'base64')` does. */
 const NOT_BASE64 = /[^A-Za-z0-9+/_-]/g;
 const EQUALS = '='.charCodeAt(0);
+/** Bytes decoded per string by `writeBytes` (a multiple of 4). */
+const BYTES_PIECE = 64 * 1024;
 
 /**
  * Decodes one base64 value, arriving in pieces of any length, into a {@link DecodeArena}.
@@ -128,6 +130,30 @@ export class Base64SegmentWriter {
       if (whole > 0) this.#record(this.#arena.appendBase64(text.slice(0, whole)));
     }
     this.#carry = text.slice(whole);
+  }
+
+  /**
+   * Decodes `bytes[start, end)`, a piece of the value as raw ASCII bytes. Only flat strings of whole
+   * 4-character groups reach the decoder: a sliced or concatenated string decodes about 6x slower.
+   */
+  writeBytes(bytes: Buffer, start: number, end: number): void {
+    let from = start;
+    if (this.#carry.length > 0) {
+      // Complete the group the last piece left open, as a string of 4 characters.
+      const take = Math.min(4 - this.#carry.length, end - from);
+      this.write(bytes.toString('latin1', from, from + take));
+      from += take;
+      if (this.#carry.length > 0) {
+        // Not plain base64 (the group did not close): the general path sorts it out.
+        if (from < end) this.write(bytes.toString('latin1', from, end));
+        return;
+      }
+    }
+    const whole = from + (end - from - ((end - from) % 4));
+    // Pieces of at most 64 KiB stay ordinary young-generation strings; a string of over ~1 MB would
+    // be allocated outside the heap (malloc, page faults, and pressure towards a full GC) each time.
+    for (let at = from; at < whole; at += BYTES_PIECE) this.write(bytes.toString('latin1', at, Math.min(whole, at + BYTES_PIECE)));
+    if (whole < end) this.write(bytes.toString('latin1', whole, end));
   }
 
   /** Decodes what is left (a last group without padding) and says where the value lies. */

@@ -3,9 +3,10 @@ import { Pool, errors as undiciErrors } from 'undici';
 import { CarrierError } from '../carrier.js';
 import type { StreamedJsonBody } from './generate-content-body.js';
 import type { GenerateContentAnswer } from './read-response.js';
+import { cooperate } from '../../scheduling/turn-budget.js';
 import { withAnswerReadSlots } from './answer-read-slots.js';
+import { pushedChunks } from './pushed-chunks.js';
 import { AnswerSyntaxError, readGenerateContentAnswer } from './stream-generate-content-answer.js';
-import { upstreamStartSlot } from './upstream-start-pacing.js';
 import { upstreamStatusError } from './upstream-status.js';
 
 /** Request bodies up to this size are sent as one buffer. */
@@ -68,8 +69,8 @@ export class GoogleRestClient {
         'content-length': String(body.length),
         ...(await this.#options.authHeaders()),
       };
-      // A burst of requests starts its upstream calls over several event-loop turns (see upstream-start-pacing).
-      await upstreamStartSlot();
+      // A burst of requests starts its upstream calls over several event-loop turns (see turn-budget).
+      await cooperate();
       combined.throwIfAborted();
       const response = await this.#pool.request({
         method: 'POST',
@@ -92,7 +93,7 @@ export class GoogleRestClient {
       const length = Number(response.headers['content-length']);
       try {
         const expected = Number.isSafeInteger(length) && length > 0 ? { expectedBytes: length } : {};
-        return await readGenerateContentAnswer(withAnswerReadSlots(response.body), expected);
+        return await readGenerateContentAnswer(withAnswerReadSlots(pushedChunks(response.body)), expected);
       } catch (cause) {
         if (!(cause instanceof AnswerSyntaxError)) throw cause;
         throw new CarrierError('network', 'The upstream answer was cut short.', { status: response.statusCode, cause });

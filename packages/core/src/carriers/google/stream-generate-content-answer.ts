@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { jsonParser, type Token } from 'stream-json/parser.js';
+import { cooperate } from '../../scheduling/turn-budget.js';
 import { CarrierError } from '../carrier.js';
 import { DecodeArena, type ArenaSegment } from './decode-arena.js';
 import type { GenerateContentAnswer } from './read-response.js';
@@ -42,13 +43,25 @@ function unsettledTail(text: string): boolean {
   return last >= 0xd800 && last <= 0xdbff;
 }
 
+/** The smaller of two `indexOf` results, or `none` when both are -1. */
+function firstOf(a: number, b: number, none: number): number {
+  if (a < 0) return b < 0 ? none : b;
+  return b < 0 ? a : Math.min(a, b);
+}
+
 /** What receives a string value's text as it arrives. */
 interface StringSink {
   write(text: string): void;
+  /**
+   * Takes `bytes[start, end)`, raw text of the value with no quote or backslash in it, straight
+   * from the answer's bytes (see `write` of the reader). Sinks without it get text.
+   */
+  writeBytes?(bytes: Buffer, start: number, end: number): void;
   end(): void;
 }
 
-const IGNORE: StringSink = { write: () => undefined, end: () => undefined };
+const IGNORE: StringSink = { write: () => undefined, writeBytes: () => undefined, end: () => undefined };
+const QUOTE = 0x22;
 
 /** Where a container sits in the answer, for the parts of it that matter. */
 type Role = 'root' | 'candidates' | 'candidate' | 'content' | 'parts' | 'part' | 'inlineData' | 'promptFeedback' | 'other';
@@ -90,6 +103,8 @@ export class GenerateContentAnswerReader {
   #string: StringSink | undefined;
   /** Whether the tokenizer holds nothing back (no partial escape), so text may bypass it. */
   #settled = true;
+  /** Whether the UTF-8 decoder holds the start of a character, so the next bytes must go through it. */
+  #decoderHolds = false;
   #part: PartState | undefined;
   #final: { image: ArenaSegment; mimeType: string | undefined } | undefined;
   #finishReason: string | undefined;
@@ -108,7 +123,22 @@ export class GenerateContentAnswerReader {
     if (this.#bytes > this.#maxBytes) {
       throw new CarrierError('unavailable', 'The upstream answer is larger than the relay accepts.');
     }
-    this.#feed(this.#text.write(chunk));
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let at = 0;
+    // Inside a long value (an image's base64, or one that is skipped), its bytes up to the next
+    // quote or backslash go to the value as they are: no UTF-8 decoding of the whole chunk into a
+    // string first, and for a skipped value (a thought image) no string at all.
+    const sink = this.#string;
+    if (sink?.writeBytes !== undefined && this.#settled && !this.#decoderHolds) {
+      const stop = firstOf(bytes.indexOf(QUOTE), bytes.indexOf(BACKSLASH), bytes.length);
+      if (stop > 0) sink.writeBytes(bytes, 0, stop);
+      at = stop;
+    }
+    if (at === bytes.length) return;
+    const rest = at === 0 ? bytes : bytes.subarray(at);
+    // UTF-8 decoding holds bytes back only when the text ends inside a multi-byte character.
+    this.#decoderHolds = rest[rest.length - 1]! >= 0x80;
+    this.#feed(this.#text.write(rest));
   }
 
   /** Ends the answer and returns what it says. Throws {@link AnswerSyntaxError} if it is incomplete. */
@@ -246,6 +276,7 @@ export class GenerateContentAnswerReader {
     const writer = this.#arena.begin();
     return {
       write: (text) => writer.write(text),
+      writeBytes: (bytes, start, end) => writer.writeBytes(bytes, start, end),
       end: () => {
         part.image = writer.end();
       },
@@ -270,6 +301,11 @@ export class GenerateContentAnswerReader {
  */
 export async function readGenerateContentAnswer(body: AsyncIterable<Uint8Array>, options: AnswerReaderOptions = {}): Promise<GenerateContentAnswer> {
   const reader = new GenerateContentAnswerReader(options);
-  for await (const chunk of body) reader.write(chunk);
+  for await (const chunk of body) {
+    // Hundreds of answers landing together are decoded a slice of each event-loop turn at a time.
+    const turn = cooperate();
+    if (turn) await turn;
+    reader.write(chunk);
+  }
   return reader.end();
 }
