@@ -10,6 +10,7 @@ import type { ReferenceFetcher } from '../references/reference-fetcher.js';
 import type { ReferenceImage } from '../references/reference-image.js';
 import type { Admission } from '../routing/admission.js';
 import type { CarrierRouter } from '../routing/carrier-router.js';
+import { linkedSignal } from '../signals/linked-signal.js';
 import type { Storage } from '../storage/storage.js';
 import { imagesResponse, type ImagesResponse } from './images-response.js';
 
@@ -56,10 +57,10 @@ export async function generateImages(
 ): Promise<ImagesResponse> {
   const requestId = options.requestId ?? randomUUID();
   const started = performance.now();
-  const deadline = AbortSignal.timeout(deps.deadlineMs);
   // Failing images cancel their siblings: a request that will be an error must not keep spending.
   const siblings = new AbortController();
-  const signal = AbortSignal.any([deadline, siblings.signal, ...(options.signal ? [options.signal] : [])]);
+  const deadline = linkedSignal([siblings.signal, options.signal], deps.deadlineMs);
+  const signal = deadline.signal;
   let resolution: string | undefined;
   let references: number | undefined;
   let user: string | undefined;
@@ -137,12 +138,13 @@ export async function generateImages(
   } catch (err) {
     const error = options.signal?.aborted
       ? new RelayError(499, 'The request was cancelled.', { code: 'request_cancelled', cause: err })
-      : deadline.aborted
+      : deadline.timedOut
         ? new RelayError(504, 'The request did not complete within its deadline.', { code: 'deadline_exceeded', cause: err })
         : toRelayError(err);
     finish(error.status, 0, error.code ?? undefined);
     throw error;
   } finally {
+    deadline.dispose();
     leave?.();
   }
 }

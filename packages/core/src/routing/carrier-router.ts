@@ -1,6 +1,7 @@
 import { CarrierError, type Carrier, type CarrierImage, type CarrierRequest } from '../carriers/carrier.js';
 import { RelayError } from '../contract/errors.js';
 import type { RelayEventListener } from '../events/relay-events.js';
+import { linkedSignal } from '../signals/linked-signal.js';
 import type { CallOutcome } from './carrier-health.js';
 import { CarrierSlot, type CarrierState } from './carrier-state.js';
 import { ineligibility, type Ineligibility, type RouteSpec } from './eligibility.js';
@@ -252,18 +253,20 @@ export class CarrierRouter {
 
   /** One upstream call, bounded by the carrier's `timeoutMs` (a timeout is a retryable failure, not a cancellation). */
   async #call(carrier: Carrier, request: CarrierRequest, signal: AbortSignal): Promise<CarrierImage> {
-    const timer = carrier.timeoutMs === undefined ? undefined : AbortSignal.timeout(carrier.timeoutMs);
-    const combined = timer === undefined ? signal : AbortSignal.any([signal, timer]);
+    const limit = carrier.timeoutMs === undefined ? undefined : linkedSignal([signal], carrier.timeoutMs);
+    const combined = limit?.signal ?? signal;
     try {
       return await raceAbort(carrier.generate(request, { signal: combined }), combined);
     } catch (err) {
       if (signal.aborted) {
         throw err instanceof CarrierError && err.kind === 'aborted' ? err : new CarrierError('aborted', 'The request was cancelled.', { cause: err });
       }
-      if (timer?.aborted && !(err instanceof CarrierError && err.kind !== 'aborted')) {
+      if (limit?.timedOut && !(err instanceof CarrierError && err.kind !== 'aborted')) {
         throw new CarrierError('timeout', 'The upstream model did not answer in time.', { cause: err });
       }
       throw err;
+    } finally {
+      limit?.dispose();
     }
   }
 }

@@ -4,6 +4,7 @@ import { CarrierError } from '../carrier.js';
 import type { StreamedJsonBody } from './generate-content-body.js';
 import type { GenerateContentAnswer } from './read-response.js';
 import { cooperate } from '../../scheduling/turn-budget.js';
+import { linkedSignal } from '../../signals/linked-signal.js';
 import { withAnswerReadSlots } from './answer-read-slots.js';
 import { pushedChunks } from './pushed-chunks.js';
 import { AnswerSyntaxError, readGenerateContentAnswer } from './stream-generate-content-answer.js';
@@ -61,8 +62,8 @@ export class GoogleRestClient {
    * `GenerateContentAnswerReader`): neither side is ever held whole. Throws a CarrierError.
    */
   async postJson(path: string, body: StreamedJsonBody, signal: AbortSignal): Promise<GenerateContentAnswer> {
-    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
-    const combined = AbortSignal.any([signal, timeout]);
+    const limit = linkedSignal([signal], this.#options.timeoutMs);
+    const combined = limit.signal;
     try {
       const headers = {
         'content-type': 'application/json',
@@ -99,14 +100,16 @@ export class GoogleRestClient {
         throw new CarrierError('network', 'The upstream answer was cut short.', { status: response.statusCode, cause });
       }
     } catch (err) {
-      throw this.#classify(err, signal, timeout);
+      throw this.#classify(err, signal, limit.timedOut);
+    } finally {
+      limit.dispose();
     }
   }
 
-  #classify(err: unknown, caller: AbortSignal, timeout: AbortSignal): CarrierError {
+  #classify(err: unknown, caller: AbortSignal, timedOut: boolean): CarrierError {
     if (err instanceof CarrierError) return err;
     if (caller.aborted) return new CarrierError('aborted', 'The request was cancelled.', { cause: err });
-    if (timeout.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    if (timedOut || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
       return new CarrierError('timeout', 'The upstream model did not answer in time.', { cause: err });
     }
     return new CarrierError('network', 'The connection to the upstream model failed.', { cause: err });
