@@ -1,3 +1,5 @@
+import { setImmediate } from 'node:timers';
+
 /**
  * Cooperative time slicing of the relay's CPU work on the one main thread.
  *

@@ -1,3 +1,5 @@
+import { clearTimeout, setTimeout } from 'node:timers';
+
 /** An abort signal tied to other signals and to a time limit, released as soon as its work is done. */
 export interface LinkedSignal {
   readonly signal: AbortSignal;
