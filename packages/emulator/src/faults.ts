@@ -15,6 +15,8 @@ export type Fault =
   | { type: 'stall' }
   /** Send a 200 whose JSON is cut in the middle, then end the response normally. */
   | { type: 'truncated' }
+  /** Send a whole 200 answer whose JSON is broken near its start (the rest still follows). */
+  | { type: 'garbled' }
   /** A candidate with this finishReason and no image (SAFETY, IMAGE_SAFETY, NO_IMAGE, ...). */
   | { type: 'finishReason'; reason: string }
   /** No candidates; `promptFeedback.blockReason` set to this. */
@@ -136,6 +138,7 @@ export function validateFault(value: unknown): Fault {
     case 'reset':
     case 'stall':
     case 'truncated':
+    case 'garbled':
     case 'noImage':
       break;
     default:

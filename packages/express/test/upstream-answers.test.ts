@@ -187,3 +187,23 @@ describe('reading what the model answers', () => {
     }
   });
 });
+
+describe('an answer that breaks off early frees its connection', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // One pooled connection: if the broken answer's body were left unread, the next call would wait behind it.
+    h = await startHarness({ carriers: (emu) => [emulatedGemini(emu, 'gemini', { maxConcurrency: 1, timeoutMs: 5000 })] });
+  });
+  afterAll(() => h.close());
+
+  test('JSON broken near its start → 502 at once, and the next request gets its image on the same pool', async () => {
+    h.emulator.script({ type: 'garbled' });
+    const broken = await h.http.post(ROUTE).send(body);
+    expect(broken.status).toBe(502);
+    expect(broken.body.error.code).toBe('upstream_error');
+    h.relay.resetCarrierHealth();
+    const next = await h.http.post(ROUTE).send(body);
+    expect(next.status).toBe(200);
+    expect(next.body.data[0].url).toMatch(/\.png$/);
+  });
+});

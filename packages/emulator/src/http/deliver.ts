@@ -2,17 +2,17 @@ import type { ServerResponse } from 'node:http';
 import type { PlannedAnswer } from '../google-errors.js';
 import type { RecordedRequest } from '../recorded-request.js';
 
-/** How an answer goes on the wire: whole, reset midway, stalled midway, or cut short but ended cleanly. */
-export type Delivery = 'normal' | 'reset' | 'stall' | 'truncated';
+/** How an answer goes on the wire: whole, reset midway, stalled midway, cut short but ended cleanly, or whole with its JSON broken early. */
+export type Delivery = 'normal' | 'reset' | 'stall' | 'truncated' | 'garbled';
 
 /** Sends a planned answer and records its status. Does nothing if the client already went away. */
 export function deliver(res: ServerResponse, record: RecordedRequest, answer: PlannedAnswer, delivery: Delivery = 'normal'): void {
   if (res.destroyed || res.headersSent) return;
   const total = answer.chunks.reduce((n, c) => n + (typeof c === 'string' ? Buffer.byteLength(c) : c.length), 0);
   record.status = answer.status;
-  if (delivery === 'normal') {
+  if (delivery === 'normal' || delivery === 'garbled') {
     res.writeHead(answer.status, { ...answer.headers, 'content-length': String(total) });
-    for (const chunk of answer.chunks) res.write(chunk);
+    answer.chunks.forEach((chunk, i) => res.write(i === 0 && delivery === 'garbled' ? garble(chunk) : chunk));
     res.end();
     return;
   }
@@ -82,4 +82,11 @@ export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
 export function untilAborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** The chunk with its second byte (just inside the opening brace) made a stray `]`: the JSON is broken at once, the length unchanged. */
+function garble(chunk: string | Buffer): Buffer {
+  const bytes = Buffer.from(chunk);
+  if (bytes.length > 1) bytes[1] = 0x5d;
+  return bytes;
 }

@@ -68,7 +68,8 @@ export async function handleGenerateContent(
 
   const delay = ctx.latencyMs + (fault?.type === 'latency' ? fault.ms : 0);
   if (!(await sleep(started + delay - Date.now(), signal))) return;
-  const delivery: Delivery = fault?.type === 'reset' || fault?.type === 'stall' || fault?.type === 'truncated' ? fault.type : 'normal';
+  const delivery: Delivery =
+    fault?.type === 'reset' || fault?.type === 'stall' || fault?.type === 'truncated' || fault?.type === 'garbled' ? fault.type : 'normal';
   deliver(res, record, answer, delivery);
 }
 
