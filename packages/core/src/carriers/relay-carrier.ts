@@ -2,6 +2,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import { RelayError } from '../contract/errors.js';
 import { createReferenceFetcher } from '../references/reference-fetcher.js';
 import type { ReferenceOptions } from '../references/reference-options.js';
+import { linkedSignal } from '../signals/linked-signal.js';
 import {
   CarrierError,
   routingSettingsOf,
@@ -129,17 +130,18 @@ export function relayCarrier(options: RelayCarrierOptions): Carrier & { close():
     official: options.official ?? false,
     accepts: (request) => request.references.every((r) => isHttpUrl(r.url)),
     async generate(request: CarrierRequest, context: CarrierCallContext): Promise<CarrierImage> {
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = AbortSignal.any([context.signal, timeout]);
+      const limit = linkedSignal([context.signal], timeoutMs);
       try {
-        return await call(request, signal);
+        return await call(request, limit.signal);
       } catch (err) {
         if (err instanceof CarrierError) throw err;
         if (context.signal.aborted) throw new CarrierError('aborted', 'The request was cancelled.', { cause: err });
-        if (timeout.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+        if (limit.timedOut || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
           throw new CarrierError('timeout', 'The upstream model did not answer in time.', { cause: err });
         }
         throw new CarrierError('network', 'The connection to the upstream relay failed.', { cause: err });
+      } finally {
+        limit.dispose();
       }
     },
     async close() {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
+import { linkedSignal } from '../signals/linked-signal.js';
 import { BlockedAddressError, ResolveError } from './pinned-agent.js';
 import { ReferenceFailure, quoteHost } from './reference-errors.js';
 import { checkRedirect, type CheckedHttpUrl, type UrlPolicy } from './url-policy.js';
@@ -54,9 +55,6 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 
 const TIMED_OUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-/** Marks the whole-download timer's abort, to tell it from the caller's. */
-class DownloadTimeout extends Error {}
-
 function statusHint(status: number): string {
   if (status === 401 || status === 403) return 'the image must be publicly readable without credentials';
   if (status === 404 || status === 410) return 'check the URL';
@@ -104,10 +102,8 @@ async function readCapped(body: Readable, maxBytes: number, budget: ByteBudget):
 export async function download(start: CheckedHttpUrl, context: DownloadContext): Promise<DownloadResult> {
   const { signal } = context;
   signal.throwIfAborted();
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new DownloadTimeout()), context.timeoutMs);
+  // The whole download, redirects included, within timeoutMs; the caller's signal stops it too.
+  const limit = linkedSignal([signal], context.timeoutMs);
   let current = start.url;
   let hop = 0;
   try {
@@ -121,7 +117,7 @@ export async function download(start: CheckedHttpUrl, context: DownloadContext):
           ...(conditional?.etag !== undefined ? { 'if-none-match': conditional.etag } : {}),
           ...(conditional?.lastModified !== undefined ? { 'if-modified-since': conditional.lastModified } : {}),
         },
-        signal: controller.signal,
+        signal: limit.signal,
         headersTimeout: context.headersTimeoutMs,
         bodyTimeout: context.timeoutMs,
       });
@@ -184,10 +180,9 @@ export async function download(start: CheckedHttpUrl, context: DownloadContext):
   } catch (err) {
     if (err instanceof ReferenceFailure) throw err;
     if (signal.aborted) throw signal.reason;
-    throw describeFailure(err, controller.signal.reason instanceof DownloadTimeout, hop, current);
+    throw describeFailure(err, limit.timedOut, hop, current);
   } finally {
-    clearTimeout(timer);
-    signal.removeEventListener('abort', onAbort);
+    limit.dispose();
   }
 }
 
