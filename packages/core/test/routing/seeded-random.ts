@@ -1,11 +1,4 @@
-/** A deterministic random() in [0, 1) (mulberry32): tests of weighted choice and jitter repeat exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../emulator/src/render/pixels.js';
+
+/** A deterministic random() in [0, 1): tests of weighted choice and jitter repeat exactly. The emulator's PRNG (mulberry32). */
+export const seededRandom: (seed: number) => () => number = mulberry32;
