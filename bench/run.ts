@@ -92,6 +92,7 @@ try {
   out(`   ${s.succeeded}/${s.succeeded + s.failed} succeeded ${allOk ? 'PASS' : 'MISS'}; event-loop delay p99 ${s.eventLoopP99Ms} ms (max ${s.eventLoopMaxMs} ms) (target <= 20 ms) ${mark(ts)}`);
   out(`   (monitorEventLoopDelay, resolution 10 ms: an idle loop reads about 10 ms; an idle process alongside read p99 ${s.idleProcessP99Ms} ms)`);
   out(`   (same with a 1 ms monitor, not the target's figure: p99 ${s.fine.eventLoopP99Ms} ms, max ${s.fine.eventLoopMaxMs} ms; idle process p99 ${s.fine.idleProcessP99Ms} ms)`);
+  out(`   relay's GC: ${s.gc.major} full + ${s.gc.minor} young collections, ${s.gc.pauseMs} ms of pauses (longest ${s.gc.longestMs} ms); ${s.gc.lateTurnsWithGc} of ${s.gc.lateTurns} turns over 20 ms held a GC pause`);
   out(`   all answered in ${s.wallMs} ms; peak RSS ${mib(s.peakRssBytes)} (growth ${mib(s.rssGrowthBytes)})`);
 
   log('4. throughput');

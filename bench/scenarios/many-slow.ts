@@ -1,5 +1,6 @@
 /** 3. 500 concurrent 1K requests on an upstream taking 3 s each: all succeed, the event loop stays responsive. */
 import { startChild } from '../lib/children.js';
+import type { GcReport } from '../lib/event-loop-probe.js';
 import type { BenchContext } from '../lib/context.js';
 import { median, round } from '../lib/stats.js';
 
@@ -16,6 +17,8 @@ export interface ManySlowResult {
   idleProcessP99Ms: number;
   /** The same three figures with a 1 ms monitor (the 10 ms one adds up to 10 ms to every reading). */
   fine: { eventLoopP99Ms: number; eventLoopMaxMs: number; idleProcessP99Ms: number };
+  /** The relay's garbage collections during the runs (median of each figure). */
+  gc: GcReport;
   wallMs: number;
   peakRssBytes: number;
   rssGrowthBytes: number;
@@ -31,6 +34,7 @@ export async function manySlow(ctx: BenchContext, runs: number, concurrent = 500
   const fineP99s: number[] = [];
   const fineMaxes: number[] = [];
   const fineIdle: number[] = [];
+  const gcs: GcReport[] = [];
   let succeeded = 0;
   let failed = 0;
   let firstError: unknown;
@@ -46,7 +50,8 @@ export async function manySlow(ctx: BenchContext, runs: number, concurrent = 500
       // All at once: their answers then arrive together too, 3 s later (the hardest case for the event loop).
       const results = await Promise.allSettled(Array.from({ length: concurrent }, () => relay.client.generate({ resolution: '1K' })));
       walls.push(performance.now() - started);
-      const eld = await relay.child.call<{ p99: number; max: number; fine: { p99: number; max: number } }>('eldStop');
+      const eld = await relay.child.call<{ p99: number; max: number; fine: { p99: number; max: number }; gc: GcReport }>('eldStop');
+      gcs.push(eld.gc);
       const idleEld = await canary.call<{ p99: number; fine: { p99: number } }>('eldStop');
       idle.push(idleEld.p99);
       fineP99s.push(eld.fine.p99);
@@ -82,8 +87,22 @@ export async function manySlow(ctx: BenchContext, runs: number, concurrent = 500
     eventLoopMaxMs: round(median(maxes), 1),
     idleProcessP99Ms: round(median(idle), 1),
     fine: { eventLoopP99Ms: round(median(fineP99s), 1), eventLoopMaxMs: round(median(fineMaxes), 1), idleProcessP99Ms: round(median(fineIdle), 1) },
+    gc: medianGc(gcs),
     wallMs: round(median(walls), 0),
     peakRssBytes: median(peaks),
     rssGrowthBytes: median(growths),
+  };
+}
+
+/** Each figure of the runs' GC reports, as its median. */
+function medianGc(reports: readonly GcReport[]): GcReport {
+  const of = (key: keyof GcReport): number => round(median(reports.map((r) => r[key])), 1);
+  return {
+    major: of('major'),
+    minor: of('minor'),
+    pauseMs: of('pauseMs'),
+    longestMs: of('longestMs'),
+    lateTurns: of('lateTurns'),
+    lateTurnsWithGc: of('lateTurnsWithGc'),
   };
 }
