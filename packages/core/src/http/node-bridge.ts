@@ -13,7 +13,8 @@ function bodyOf(req: NodeRequestLike): BodyInit | undefined {
   if (Buffer.isBuffer(parsed)) return new Uint8Array(parsed);
   if (typeof parsed === 'string') return parsed;
   if (parsed !== undefined && parsed !== null && typeof parsed === 'object') return JSON.stringify(parsed);
-  return Readable.toWeb(req) as ReadableStream<Uint8Array>;
+  // Node's Request takes an async iterable body as it is: no Node-to-Web stream adapter per request.
+  return req as unknown as BodyInit;
 }
 
 /**
@@ -43,6 +44,13 @@ export async function sendWebResponse(response: Response, res: ServerResponse): 
   response.headers.forEach((value, name) => res.setHeader(name, value));
   if (!response.body) {
     res.end();
+    return;
+  }
+  if (/^application\/(?:[\w.+-]+\+)?json\b/i.test(response.headers.get('content-type') ?? '')) {
+    // The relay's JSON answers are small and already whole: one write, no Web-to-Node stream bridge.
+    const bytes = Buffer.from(await response.arrayBuffer());
+    res.setHeader('content-length', bytes.byteLength);
+    res.end(bytes);
     return;
   }
   await pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), res);

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRelay, geminiCarrier, memoryStorage, nodeHandler, type Relay } from '@banana-relay/core';
 import { startEmulator, type Emulator } from '@banana-relay/emulator';
@@ -36,6 +36,41 @@ describe('nodeHandler: plain node:http, no framework', () => {
     const file = await fetch(data[0]!.url);
     expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toBe('image/png');
+  });
+
+  test('a JSON answer is sent whole, with its Content-Length', async () => {
+    const res = await fetch(`${origin}/v1/images/generations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'nano-banana-pro', prompt: 'a banana', resolution: '9K' }),
+    });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(res.headers.get('transfer-encoding')).toBeNull();
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect((JSON.parse(text) as { error: { param: string } }).error.param).toBe('resolution');
+  });
+
+  test('a body sent in chunks without a Content-Length is read, and refused past the size limit', async () => {
+    const post = (pieces: string[]): Promise<{ status: number; body: { data?: unknown[]; error?: { code: string } } }> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(`${origin}/v1/images/generations`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as never }));
+        });
+        req.on('error', reject);
+        for (const piece of pieces) req.write(piece);
+        req.end();
+      });
+    const json = JSON.stringify({ model: 'nano-banana-pro', prompt: 'a banana' });
+    const ok = await post([json.slice(0, 10), json.slice(10)]);
+    expect(ok.status).toBe(200);
+    expect(ok.body.data).toHaveLength(1);
+    const tooLarge = await post([json.slice(0, -1), `,"user":"${'x'.repeat(1024 * 1024)}"}`]);
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body.error?.code).toBe('request_too_large');
   });
 
   test('without a next handler, other paths get an OpenAI-shaped 404', async () => {
