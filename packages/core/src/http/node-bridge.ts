@@ -38,7 +38,10 @@ export function toWebRequest(req: NodeRequestLike, url: string, signal: AbortSig
   return new Request(new URL(url, 'http://relay.local'), init);
 }
 
-/** Writes a Web `Response` to a Node response, streaming the body with backpressure. */
+/** Answers of at most this many bytes, with a Content-Length, are written in one piece. */
+const SMALL_ANSWER = 64 * 1024;
+
+/** Writes a Web `Response` to a Node response: a small answer of known length in one write, others streamed with backpressure. */
 export async function sendWebResponse(response: Response, res: ServerResponse): Promise<void> {
   res.statusCode = response.status;
   response.headers.forEach((value, name) => res.setHeader(name, value));
@@ -46,11 +49,10 @@ export async function sendWebResponse(response: Response, res: ServerResponse): 
     res.end();
     return;
   }
-  if (/^application\/(?:[\w.+-]+\+)?json\b/i.test(response.headers.get('content-type') ?? '')) {
-    // The relay's JSON answers are small and already whole: one write, no Web-to-Node stream bridge.
-    const bytes = Buffer.from(await response.arrayBuffer());
-    res.setHeader('content-length', bytes.byteLength);
-    res.end(bytes);
+  const length = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (Number.isInteger(length) && length <= SMALL_ANSWER) {
+    // Small answers of known length (the route's JSON): one write, no Web-to-Node stream bridge.
+    res.end(Buffer.from(await response.arrayBuffer()));
     return;
   }
   await pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), res);
