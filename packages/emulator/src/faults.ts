@@ -26,7 +26,12 @@ export type Fault =
   /** The final image declared with this (wrong) mimeType; bytes unchanged. */
   | { type: 'mislabel'; mimeType: string }
   /** The final image encoded in this format whatever the request asked. */
-  | { type: 'format'; format: 'png' | 'jpeg' };
+  | { type: 'format'; format: 'png' | 'jpeg' }
+  /**
+   * The final image's bytes are damaged, in valid JSON and base64: `cut` ends them halfway (a PNG or
+   * JPEG without its end), `junk` replaces them with bytes that are no image at all.
+   */
+  | { type: 'badImage'; damage: 'cut' | 'junk' };
 
 /** Which requests a scripted fault applies to; omitted fields match anything. */
 export interface FaultMatch {
@@ -133,6 +138,9 @@ export function validateFault(value: unknown): Fault {
       break;
     case 'format':
       if (f.format !== 'png' && f.format !== 'jpeg') bad("format must be 'png' or 'jpeg'");
+      break;
+    case 'badImage':
+      if (f.damage !== 'cut' && f.damage !== 'junk') bad("damage must be 'cut' or 'junk'");
       break;
     case 'hang':
     case 'reset':

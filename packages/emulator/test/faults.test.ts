@@ -130,6 +130,19 @@ describe('faults', () => {
     expect(await dimensions(final!.bytes)).toEqual({ width: 1024, height: 1024, format: 'jpeg' });
   });
 
+  test('badImage cut: the final PNG ends halfway, in whole JSON and base64; junk: its bytes are no image', async () => {
+    const whole = imagesOf((await callGemini(emu, request)).json).final!.bytes;
+    emu.script({ type: 'badImage', damage: 'cut' });
+    const cut = imagesOf((await callGemini(emu, request)).json).final!.bytes;
+    expect(cut.subarray(0, 8)).toEqual(whole.subarray(0, 8)); // still a PNG signature
+    expect(cut.length).toBeLessThan(whole.length * 0.6);
+    expect(cut.includes(Buffer.from('IEND'))).toBe(false);
+    emu.script({ type: 'badImage', damage: 'junk' });
+    const junk = imagesOf((await callGemini(emu, request)).json).final!.bytes;
+    expect(junk.subarray(0, 8)).not.toEqual(whole.subarray(0, 8));
+    await expect(dimensions(junk)).rejects.toThrow();
+  });
+
   test('x-emulator-fault applies to its request only and leaves the script queue alone', async () => {
     emu.script({ type: 'status', status: 500 });
     const fault: Fault = { type: 'status', status: 503, retryAfter: '2' };
@@ -149,6 +162,7 @@ describe('faults', () => {
   test('script() rejects malformed faults up front', () => {
     expect(() => emu.script({ type: 'status', status: 200 })).toThrow(/400-599/);
     expect(() => emu.script({ type: 'hang' }, { times: 0 })).toThrow(/times/);
+    expect(() => emu.script({ type: 'badImage', damage: 'burnt' } as unknown as Fault)).toThrow(/damage/);
   });
 
   test('script() queues in order; times repeats; match selects requests', async () => {

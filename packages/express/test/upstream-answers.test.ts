@@ -1,8 +1,15 @@
+import { readdir } from 'node:fs/promises';
 import sharp from 'sharp';
 import { binary, emulatedGemini, GEMINI_KEY, pathOf, startHarness, type Harness } from './support/harness.js';
 
 const ROUTE = '/v1/images/generations';
 const body = { model: 'nano-banana-pro', prompt: 'a banana', resolution: '1K', aspect_ratio: '1:1' };
+
+/** Every file under `dir`, recursively. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => e.name);
+}
 
 async function stored(h: Harness, url: string): Promise<{ bytes: Buffer; type: string }> {
   const res = await h.http.get(pathOf(url)).buffer(true).parse(binary);
@@ -117,6 +124,21 @@ describe('reading what the model answers', () => {
     const res = await h.http.post(ROUTE).send(body);
     expect(res.status).toBe(502);
     expect(res.body.error.code).toBe('upstream_no_image');
+  });
+
+  test.each([
+    ['cut short', 'png', 'cut'],
+    ['cut short', 'jpg', 'cut'],
+    ['no image at all', 'png', 'junk'],
+    ['no image at all', 'jpg', 'junk'],
+  ] as const)('final image bytes %s, %s requested → 502 upstream_no_image, nothing archived', async (_name, format, damage) => {
+    const before = await filesUnder(h.storageDir);
+    h.emulator.script({ type: 'badImage', damage });
+    const res = await h.http.post(ROUTE).send({ ...body, output_format: format });
+    expect(res.status).toBe(502);
+    expect(res.body.error).toMatchObject({ code: 'upstream_no_image', type: 'upstream_error' });
+    expect(h.events.filter((e) => e.type === 'image.archived' && e.requestId === res.headers['x-request-id'])).toHaveLength(0);
+    expect(await filesUnder(h.storageDir)).toEqual(before);
   });
 
   test('upstream 400 → 400 with a sanitized message', async () => {

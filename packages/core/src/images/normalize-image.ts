@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { OutputFormat } from '../contract/capabilities.js';
 import { CarrierError } from '../carriers/carrier.js';
-import { detectImageFormat } from './image-format.js';
+import type { ImageFormat } from './image-format.js';
 
 /** An image ready to archive: bytes in the requested format, labelled by what they really are. */
 export interface FinalImage {
@@ -26,23 +26,28 @@ function pngSize(bytes: Buffer): { width: number; height: number } | undefined {
 /** JPEG quality used when the upstream format differs from the requested one. */
 const JPEG_QUALITY = 92;
 
+/** sharp failing on bytes that looked whole: the image is damaged inside. */
+function unreadable(cause: unknown): CarrierError {
+  return new CarrierError('no_image', 'The model answered with an image that cannot be decoded.', { cause });
+}
+
 /**
- * Brings upstream bytes to the requested format. The declared MIME type is ignored (it can be
- * wrong): the format is read from the bytes, and sharp re-encodes only when it differs.
+ * Brings upstream bytes, already inspected (`detected`: what they really are, see inspectImage), to
+ * the requested format: sharp re-encodes only when it differs. The declared MIME type plays no part.
  */
-export async function normalizeImage(bytes: Buffer, wanted: OutputFormat): Promise<FinalImage> {
-  const detected = await detectImageFormat(bytes);
-  if (detected === undefined) {
-    throw new CarrierError('no_image', 'The model answered with data that is not an image.');
-  }
+export async function normalizeImage(bytes: Buffer, detected: ImageFormat, wanted: OutputFormat): Promise<FinalImage> {
   const wantedSharp = wanted === 'jpg' ? 'jpeg' : 'png';
   const contentType = wanted === 'jpg' ? 'image/jpeg' : 'image/png';
-  if (detected === wantedSharp) {
-    const { width = 0, height = 0 } = (detected === 'png' ? pngSize(bytes) : undefined) ?? (await sharp(bytes).metadata());
-    return { bytes, format: wanted, contentType, width, height, transcoded: false };
+  try {
+    if (detected === wantedSharp) {
+      const { width = 0, height = 0 } = (detected === 'png' ? pngSize(bytes) : undefined) ?? (await sharp(bytes).metadata());
+      return { bytes, format: wanted, contentType, width, height, transcoded: false };
+    }
+    // JPEG has no alpha: flatten onto white rather than let transparent pixels turn black.
+    const pipeline = wanted === 'jpg' ? sharp(bytes).flatten({ background: '#ffffff' }).jpeg({ quality: JPEG_QUALITY }) : sharp(bytes).png();
+    const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+    return { bytes: data, format: wanted, contentType, width: info.width, height: info.height, transcoded: true };
+  } catch (err) {
+    throw unreadable(err);
   }
-  // JPEG has no alpha: flatten onto white rather than let transparent pixels turn black.
-  const pipeline = wanted === 'jpg' ? sharp(bytes).flatten({ background: '#ffffff' }).jpeg({ quality: JPEG_QUALITY }) : sharp(bytes).png();
-  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
-  return { bytes: data, format: wanted, contentType, width: info.width, height: info.height, transcoded: true };
 }

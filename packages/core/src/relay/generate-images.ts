@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { archiveImages, type ImageToArchive } from '../archive/archive-images.js';
-import type { CarrierRequest } from '../carriers/carrier.js';
+import { CarrierError, type CarrierImage, type CarrierRequest } from '../carriers/carrier.js';
 import type { RequestParser } from '../contract/parse-request.js';
 import { RelayError, toRelayError } from '../contract/errors.js';
 import type { RelayEventListener } from '../events/relay-events.js';
+import type { ImageFormat } from '../images/image-format.js';
+import { inspectImage } from '../images/inspect-image.js';
 import { normalizeImage } from '../images/normalize-image.js';
 import type { ReferenceFetcher } from '../references/reference-fetcher.js';
 import type { ReferenceImage } from '../references/reference-image.js';
 import type { Admission } from '../routing/admission.js';
 import type { CarrierRouter } from '../routing/carrier-router.js';
+import { relayErrorFromCarrier } from '../routing/relay-error-from-carrier.js';
 import { linkedSignal } from '../signals/linked-signal.js';
 import type { Storage } from '../storage/storage.js';
 import { imagesResponse, type ImagesResponse } from './images-response.js';
@@ -114,11 +117,15 @@ export async function generateImages(
       Array.from({ length: request.n }, (_, i) =>
         limit(async (): Promise<ImageToArchive> => {
           try {
-            const routed = await route.generate(carrierRequest, { signal, image: i + 1 });
-            return { image: await normalizeImage(routed.image.bytes, request.outputFormat), carrierId: routed.carrierId };
+            let detected: ImageFormat | undefined;
+            // A damaged image fails its carrier's attempt, so the next carrier is asked.
+            const check = async (image: CarrierImage): Promise<void> => void (detected = await inspectImage(image.bytes));
+            const routed = await route.generate(carrierRequest, { signal, image: i + 1, check });
+            const format = detected ?? (await inspectImage(routed.image.bytes)); // (set by the check of the attempt that succeeded)
+            return { image: await normalizeImage(routed.image.bytes, format, request.outputFormat), carrierId: routed.carrierId };
           } catch (err) {
             siblings.abort();
-            throw err;
+            throw err instanceof CarrierError ? relayErrorFromCarrier(err) : err;
           }
         }),
       ),

@@ -25,6 +25,11 @@ export interface RouteContext {
   signal: AbortSignal;
   /** 1-based image index within the request. */
   image: number;
+  /**
+   * Looks at a carrier's image before its attempt counts as a success. A CarrierError it throws fails
+   * the attempt like the carrier's own (a retryable one moves the image on to the next carrier).
+   */
+  check?: (image: CarrierImage) => Promise<void>;
 }
 
 /** The carriers one request may use, settled (and checked) before anything is downloaded. */
@@ -228,6 +233,7 @@ export class CarrierRouter {
       } as const;
       try {
         const image = await this.#call(slot.carrier, request, context.signal);
+        await context.check?.(image);
         slot.end(ticket, 'success');
         this.#emit({ ...common, ok: true, latencyMs: performance.now() - started });
         return { image, carrierId: slot.id };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Fault } from '../faults.js';
 import type { PlannedAnswer } from '../google-errors.js';
-import { base64String, withMarker, type EmulatorImageFormat, type ImageRenderer } from '../render/image-renderer.js';
+import { base64String, withMarker, type Base64Image, type EmulatorImageFormat, type ImageRenderer } from '../render/image-renderer.js';
 import { blockReasonAnswer, finishReasonAnswer, imageAnswer, textOnlyAnswer, type AnswerContext } from './answer-body.js';
 
 /**
@@ -29,6 +29,15 @@ export interface ImageAnswerOptions {
   format: EmulatorImageFormat;
   /** Declared instead of the real MIME type (the `mislabel` fault). */
   declaredMimeType?: string | undefined;
+  /** Damages the final image's bytes (the `badImage` fault). */
+  damage?: 'cut' | 'junk' | undefined;
+}
+
+/** The final image's base64 with its bytes damaged: cut halfway, or replaced by bytes that are no image. */
+function damaged(image: Base64Image, damage: 'cut' | 'junk'): Base64Image {
+  if (damage === 'junk') return { prefix: '', rest: Buffer.from(Buffer.alloc(4096, 'not an image ').toString('base64'), 'latin1') };
+  // Whole 4-character groups, so the base64 stays valid.
+  return { prefix: image.prefix, rest: image.rest.subarray(0, Math.floor(image.rest.length / 8) * 4) };
 }
 
 /** The model's successful answer: two small thought images and the final image at the exact output size. */
@@ -47,7 +56,7 @@ export async function answerImage(renderer: ImageRenderer, ctx: AnswerContext, o
   return imageAnswer(ctx, {
     thoughts: [base64String(withMarker(thought1, marker)), base64String(withMarker(thought2, marker))],
     thoughtMimeType: MIME[options.format],
-    final: withMarker(base, marker),
+    final: options.damage === undefined ? withMarker(base, marker) : damaged(withMarker(base, marker), options.damage),
     finalMimeType: options.declaredMimeType ?? MIME[options.format],
   });
 }

@@ -106,6 +106,7 @@ async function plan(
       return answerImage(ctx.renderer, answerContext, {
         format: fault?.type === 'format' ? fault.format : spec.format,
         declaredMimeType: fault?.type === 'mislabel' ? fault.mimeType : undefined,
+        damage: fault?.type === 'badImage' ? fault.damage : undefined,
       });
   }
 }

@@ -39,11 +39,14 @@ describe('failover across carriers', () => {
     ['a connection reset', { type: 'reset' }],
     ['truncated JSON', { type: 'truncated' }],
     ['no image (upstream_no_image)', { type: 'noImage' }],
+    ['an image cut short', { type: 'badImage', damage: 'cut' }],
+    ['bytes that are no image', { type: 'badImage', damage: 'junk' }],
   ] as const)('%s on A moves the image to B', async (_name, fault) => {
     h.emulator.script(fault, { match: { apiKey: keyOf('a') } });
     const res = await h.http.post(ROUTE).send(body);
     expect(res.status).toBe(200);
     expect(callOrder(h)).toEqual(['a', 'b']);
+    expect(eventsOf(h, 'image.archived', res.headers['x-request-id'] as string)).toMatchObject([{ carrierId: 'b' }]);
   });
 
   test('every carrier answers 503 → a clear 503, after one call to each', async () => {
