@@ -1,4 +1,5 @@
 import { CarrierError } from '../carriers/carrier.js';
+import { bufferView } from './buffer-view.js';
 import { detectImageFormat, type ImageFormat } from './image-format.js';
 
 /** A PNG ends with its IEND chunk: the type and the CRC of its empty data. */
@@ -31,7 +32,8 @@ function isWhole(bytes: Buffer, format: ImageFormat): boolean {
  * retryable `no_image` CarrierError, so the router asks the next carrier: an image cut short must
  * never be archived.
  */
-export async function inspectImage(bytes: Buffer): Promise<ImageFormat> {
+export async function inspectImage(image: Uint8Array): Promise<ImageFormat> {
+  const bytes = bufferView(image);
   const format = await detectImageFormat(bytes);
   if (format === undefined) throw new CarrierError('no_image', 'The model answered with data that is not an image.');
   if (!isWhole(bytes, format)) throw new CarrierError('no_image', `The model answered with a ${format} image cut short.`);

@@ -5,6 +5,7 @@ import { CarrierError, type CarrierImage, type CarrierRequest } from '../carrier
 import type { RequestParser } from '../contract/parse-request.js';
 import { RelayError, toRelayError } from '../contract/errors.js';
 import type { RelayEventListener } from '../events/relay-events.js';
+import { bufferView } from '../images/buffer-view.js';
 import type { ImageFormat } from '../images/image-format.js';
 import { inspectImage } from '../images/inspect-image.js';
 import { normalizeImage } from '../images/normalize-image.js';
@@ -122,7 +123,7 @@ export async function generateImages(
             const check = async (image: CarrierImage): Promise<void> => void (detected = await inspectImage(image.bytes));
             const routed = await route.generate(carrierRequest, { signal, image: i + 1, check });
             const format = detected ?? (await inspectImage(routed.image.bytes)); // (set by the check of the attempt that succeeded)
-            return { image: await normalizeImage(routed.image.bytes, format, request.outputFormat), carrierId: routed.carrierId };
+            return { image: await normalizeImage(bufferView(routed.image.bytes), format, request.outputFormat), carrierId: routed.carrierId };
           } catch (err) {
             siblings.abort();
             throw err instanceof CarrierError ? relayErrorFromCarrier(err) : err;

@@ -42,6 +42,20 @@ describe('the router with carriers of any provider', () => {
     expect(relay.carriers()[0]).toMatchObject({ inFlight: 0, failures: 1 });
   });
 
+  test('an image cut short fails its carrier over to the next one; a plain Uint8Array is taken as well as a Buffer', async () => {
+    const whole = await png;
+    const cut: Carrier = { id: 'cut', official: true, generate: async () => ({ bytes: whole.subarray(0, whole.length >> 1) }) };
+    const plain: Carrier = { id: 'plain', official: true, priority: 1, generate: async () => ({ bytes: new Uint8Array(whole) as Buffer }) };
+    const { relay, events } = relayOf([cut, plain]);
+    const answer = await relay.generate({ ...body, response_format: 'b64_json' });
+    expect(Buffer.from(answer.data[0]!.b64_json!, 'base64')).toEqual(whole);
+    expect(answer.size).toBe('64x64');
+    expect(events.filter((e) => e.type === 'carrier.attempt')).toMatchObject([
+      { carrierId: 'cut', ok: false, error: 'no_image', retryable: true },
+      { carrierId: 'plain', ok: true },
+    ]);
+  });
+
   test('a carrier that throws something other than a CarrierError: 502, no failover (it may be a bug, not an outage)', async () => {
     const broken: Carrier = {
       id: 'broken',
