@@ -12,7 +12,7 @@ import { normalizeImage } from '../images/normalize-image.js';
 import type { ReferenceFetcher } from '../references/reference-fetcher.js';
 import type { ReferenceImage } from '../references/reference-image.js';
 import type { Admission } from '../routing/admission.js';
-import type { CarrierRouter } from '../routing/carrier-router.js';
+import type { CarrierRouter, Route, RouteContext } from '../routing/carrier-router.js';
 import { relayErrorFromCarrier } from '../routing/relay-error-from-carrier.js';
 import { linkedSignal } from '../signals/linked-signal.js';
 import type { Storage } from '../storage/storage.js';
@@ -118,12 +118,7 @@ export async function generateImages(
       Array.from({ length: request.n }, (_, i) =>
         limit(async (): Promise<ImageToArchive> => {
           try {
-            let detected: ImageFormat | undefined;
-            // A damaged image fails its carrier's attempt, so the next carrier is asked.
-            const check = async (image: CarrierImage): Promise<void> => void (detected = await inspectImage(image.bytes));
-            const routed = await route.generate(carrierRequest, { signal, image: i + 1, check });
-            const format = detected ?? (await inspectImage(routed.image.bytes)); // (set by the check of the attempt that succeeded)
-            return { image: await normalizeImage(bufferView(routed.image.bytes), format, request.outputFormat), carrierId: routed.carrierId };
+            return await oneImage(route, carrierRequest, { signal, image: i + 1 });
           } catch (err) {
             siblings.abort();
             throw err instanceof CarrierError ? relayErrorFromCarrier(err) : err;
@@ -155,4 +150,16 @@ export async function generateImages(
     deadline.dispose();
     leave?.();
   }
+}
+
+/** One image: routed to a carrier (a damaged image fails its attempt, so the next carrier is asked), then brought to the requested format. */
+async function oneImage(route: Route, request: CarrierRequest, context: RouteContext): Promise<ImageToArchive> {
+  let detected: ImageFormat | undefined;
+  const check = async (image: CarrierImage): Promise<void> => {
+    detected = await inspectImage(image.bytes);
+  };
+  const routed = await route.generate(request, { ...context, check });
+  // `detected` was set by the check of the attempt that succeeded.
+  const format = detected ?? (await inspectImage(routed.image.bytes));
+  return { image: await normalizeImage(bufferView(routed.image.bytes), format, request.outputFormat), carrierId: routed.carrierId };
 }
