@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import type { OutputFormat } from '../contract/capabilities.js';
 import { CarrierError } from '../carriers/carrier.js';
 import type { ImageFormat } from './image-format.js';
+import { imageWork } from './image-work-slots.js';
 
 /** An image ready to archive: bytes in the requested format, labelled by what they really are. */
 export interface FinalImage {
@@ -35,7 +36,7 @@ function unreadable(cause: unknown): CarrierError {
  * Brings upstream bytes, already inspected (`detected`: what they really are, see inspectImage), to
  * the requested format: sharp re-encodes only when it differs. The declared MIME type plays no part.
  */
-export async function normalizeImage(bytes: Buffer, detected: ImageFormat, wanted: OutputFormat): Promise<FinalImage> {
+export async function normalizeImage(bytes: Buffer, detected: ImageFormat, wanted: OutputFormat, signal?: AbortSignal): Promise<FinalImage> {
   const wantedSharp = wanted === 'jpg' ? 'jpeg' : 'png';
   const contentType = wanted === 'jpg' ? 'image/jpeg' : 'image/png';
   try {
@@ -45,9 +46,10 @@ export async function normalizeImage(bytes: Buffer, detected: ImageFormat, wante
     }
     // JPEG has no alpha: flatten onto white rather than let transparent pixels turn black.
     const pipeline = wanted === 'jpg' ? sharp(bytes).flatten({ background: '#ffffff' }).jpeg({ quality: JPEG_QUALITY }) : sharp(bytes).png();
-    const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+    const { data, info } = await imageWork(() => pipeline.toBuffer({ resolveWithObject: true }), signal);
     return { bytes: data, format: wanted, contentType, width: info.width, height: info.height, transcoded: true };
   } catch (err) {
+    if (signal?.aborted) throw err;
     throw unreadable(err);
   }
 }

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { RelayError } from '../contract/errors.js';
 import { mimeOf } from '../images/image-format.js';
+import { imageWork } from '../images/image-work-slots.js';
 import type { ReferenceImage } from './reference-image.js';
 
 /** Shrink attempts before giving up; each aims 10% under the cap, so 2 or 3 usually suffice. */
@@ -18,7 +19,7 @@ async function encode(
   let pipeline = sharp(input).rotate();
   if (width !== undefined) pipeline = pipeline.resize({ width });
   pipeline = format === 'jpeg' ? pipeline.jpeg({ quality: QUALITY }) : pipeline.webp({ quality: QUALITY, alphaQuality: 100 });
-  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+  const { data, info } = await imageWork(() => pipeline.toBuffer({ resolveWithObject: true }));
   return { data, width: info.width, height: info.height };
 }
 

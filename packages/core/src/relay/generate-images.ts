@@ -161,5 +161,5 @@ async function oneImage(route: Route, request: CarrierRequest, context: RouteCon
   const routed = await route.generate(request, { ...context, check });
   // `detected` was set by the check of the attempt that succeeded.
   const format = detected ?? (await inspectImage(routed.image.bytes));
-  return { image: await normalizeImage(bufferView(routed.image.bytes), format, request.outputFormat), carrierId: routed.carrierId };
+  return { image: await normalizeImage(bufferView(routed.image.bytes), format, request.outputFormat, context.signal), carrierId: routed.carrierId };
 }
