@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Floor } from './floor.js';
 import { startChild } from './lib/children.js';
 import { cleanArtifacts, startRelay, type BenchContext } from './lib/context.js';
-import { mib, target, type Target } from './lib/stats.js';
+import { mib, round, target, type Target } from './lib/stats.js';
 import { manySlow } from './scenarios/many-slow.js';
 import { memory } from './scenarios/memory.js';
 import { overhead } from './scenarios/overhead.js';
@@ -93,6 +93,7 @@ try {
   out(`   (monitorEventLoopDelay, resolution 10 ms: an idle loop reads about 10 ms; an idle process alongside read p99 ${s.idleProcessP99Ms} ms)`);
   out(`   (same with a 1 ms monitor, not the target's figure: p99 ${s.fine.eventLoopP99Ms} ms, max ${s.fine.eventLoopMaxMs} ms; idle process p99 ${s.fine.idleProcessP99Ms} ms)`);
   out(`   relay's GC: ${s.gc.major} full + ${s.gc.minor} young collections, ${s.gc.pauseMs} ms of pauses (longest ${s.gc.longestMs} ms); ${s.gc.lateTurnsWithGc} of ${s.gc.lateTurns} turns over 20 ms held a GC pause`);
+  out(`   relay process CPU (all its threads) ${s.relayCpuMs} ms in the ${s.wallMs} ms: ${round(s.relayCpuMs / s.wallMs, 2)} of the ${os.cpus().length} cores`);
   out(`   all answered in ${s.wallMs} ms; peak RSS ${mib(s.peakRssBytes)} (growth ${mib(s.rssGrowthBytes)})`);
 
   log('4. throughput');

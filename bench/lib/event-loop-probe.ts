@@ -32,6 +32,7 @@ export function eventLoopProbe(): { eldStart(): void; eldStop(): unknown } {
   let gcs: PerformanceEntry[] = [];
   let late: Array<[number, number]> = [];
   let ticker: NodeJS.Timeout | undefined;
+  let cpuAtStart: NodeJS.CpuUsage | undefined;
   const observer = new PerformanceObserver((list) => void gcs.push(...list.getEntries()));
   const tick = (previous: number): void => {
     const now = performance.now();
@@ -58,6 +59,7 @@ export function eventLoopProbe(): { eldStart(): void; eldStop(): unknown } {
       fine.enable();
       gcs = [];
       late = [];
+      cpuAtStart = process.cpuUsage();
       observer.observe({ entryTypes: ['gc'] });
       ticker = setTimeout(tick, 10, performance.now());
     },
@@ -74,6 +76,8 @@ export function eventLoopProbe(): { eldStart(): void; eldStop(): unknown } {
         samples: eld.count,
         fine: { p50: ms(fine.percentile(50)), p99: ms(fine.percentile(99)), max: ms(fine.max), samples: fine.count },
         gc: gcReport(),
+        // CPU time of the whole process (main thread, GC threads, libuv's pool) during the window.
+        cpuMs: (({ user, system }) => (user + system) / 1000)(process.cpuUsage(cpuAtStart)),
       };
     },
   };

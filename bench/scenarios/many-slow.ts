@@ -19,6 +19,8 @@ export interface ManySlowResult {
   fine: { eventLoopP99Ms: number; eventLoopMaxMs: number; idleProcessP99Ms: number };
   /** The relay's garbage collections during the runs (median of each figure). */
   gc: GcReport;
+  /** CPU time of the relay process (all its threads) during a run, median. */
+  relayCpuMs: number;
   wallMs: number;
   peakRssBytes: number;
   rssGrowthBytes: number;
@@ -35,6 +37,7 @@ export async function manySlow(ctx: BenchContext, runs: number, concurrent = 500
   const fineMaxes: number[] = [];
   const fineIdle: number[] = [];
   const gcs: GcReport[] = [];
+  const cpus: number[] = [];
   let succeeded = 0;
   let failed = 0;
   let firstError: unknown;
@@ -50,8 +53,9 @@ export async function manySlow(ctx: BenchContext, runs: number, concurrent = 500
       // All at once: their answers then arrive together too, 3 s later (the hardest case for the event loop).
       const results = await Promise.allSettled(Array.from({ length: concurrent }, () => relay.client.generate({ resolution: '1K' })));
       walls.push(performance.now() - started);
-      const eld = await relay.child.call<{ p99: number; max: number; fine: { p99: number; max: number }; gc: GcReport }>('eldStop');
+      const eld = await relay.child.call<{ p99: number; max: number; fine: { p99: number; max: number }; gc: GcReport; cpuMs: number }>('eldStop');
       gcs.push(eld.gc);
+      cpus.push(eld.cpuMs);
       const idleEld = await canary.call<{ p99: number; fine: { p99: number } }>('eldStop');
       idle.push(idleEld.p99);
       fineP99s.push(eld.fine.p99);
@@ -88,6 +92,7 @@ export async function manySlow(ctx: BenchContext, runs: number, concurrent = 500
     idleProcessP99Ms: round(median(idle), 1),
     fine: { eventLoopP99Ms: round(median(fineP99s), 1), eventLoopMaxMs: round(median(fineMaxes), 1), idleProcessP99Ms: round(median(fineIdle), 1) },
     gc: medianGc(gcs),
+    relayCpuMs: round(median(cpus), 0),
     wallMs: round(median(walls), 0),
     peakRssBytes: median(peaks),
     rssGrowthBytes: median(growths),
