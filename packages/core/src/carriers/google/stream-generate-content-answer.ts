@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { jsonParser, type Token } from 'stream-json/parser.js';
+import { bufferView } from '../../images/buffer-view.js';
 import { cooperate } from '../../scheduling/turn-budget.js';
 import { CarrierError } from '../carrier.js';
 import { DecodeArena, type ArenaSegment } from './decode-arena.js';
@@ -123,7 +124,7 @@ export class GenerateContentAnswerReader {
     if (this.#bytes > this.#maxBytes) {
       throw new CarrierError('unavailable', 'The upstream answer is larger than the relay accepts.');
     }
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes = bufferView(chunk);
     let at = 0;
     // Inside a long value (an image's base64, or one that is skipped), its bytes up to the next
     // quote or backslash go to the value as they are: no UTF-8 decoding of the whole chunk into a
