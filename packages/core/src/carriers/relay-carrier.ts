@@ -1,4 +1,4 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool } from 'undici';
 import { RelayError } from '../contract/errors.js';
 import { createReferenceFetcher } from '../references/reference-fetcher.js';
 import type { ReferenceOptions } from '../references/reference-options.js';
@@ -13,6 +13,7 @@ import {
   type CarrierRoutingSettings,
 } from './carrier.js';
 import { relayImageOf, relayStatusError } from './relay/relay-answer.js';
+import { transportError } from './transport-error.js';
 
 const MiB = 1024 * 1024;
 
@@ -134,12 +135,7 @@ export function relayCarrier(options: RelayCarrierOptions): Carrier & { close():
       try {
         return await call(request, limit.signal);
       } catch (err) {
-        if (err instanceof CarrierError) throw err;
-        if (context.signal.aborted) throw new CarrierError('aborted', 'The request was cancelled.', { cause: err });
-        if (limit.timedOut || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
-          throw new CarrierError('timeout', 'The upstream model did not answer in time.', { cause: err });
-        }
-        throw new CarrierError('network', 'The connection to the upstream relay failed.', { cause: err });
+        throw transportError(err, context.signal, limit.timedOut, 'relay');
       } finally {
         limit.dispose();
       }

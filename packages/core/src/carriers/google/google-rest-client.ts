@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool } from 'undici';
 import { CarrierError } from '../carrier.js';
+import { transportError } from '../transport-error.js';
 import type { StreamedJsonBody } from './generate-content-body.js';
 import type { GenerateContentAnswer } from './read-response.js';
 import { cooperate } from '../../scheduling/turn-budget.js';
@@ -100,19 +101,10 @@ export class GoogleRestClient {
         throw new CarrierError('network', 'The upstream answer was cut short.', { status: response.statusCode, cause });
       }
     } catch (err) {
-      throw this.#classify(err, signal, limit.timedOut);
+      throw transportError(err, signal, limit.timedOut, 'model');
     } finally {
       limit.dispose();
     }
-  }
-
-  #classify(err: unknown, caller: AbortSignal, timedOut: boolean): CarrierError {
-    if (err instanceof CarrierError) return err;
-    if (caller.aborted) return new CarrierError('aborted', 'The request was cancelled.', { cause: err });
-    if (timedOut || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
-      return new CarrierError('timeout', 'The upstream model did not answer in time.', { cause: err });
-    }
-    return new CarrierError('network', 'The connection to the upstream model failed.', { cause: err });
   }
 
   /** Closes the pool's connections. */
