@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { download, type ByteBudget } from './download.js';
 import { createPinnedAgent } from './pinned-agent.js';
 import { ReferenceCache } from './reference-cache.js';
@@ -5,7 +6,6 @@ import { ReferenceFailure, toReferenceError } from './reference-errors.js';
 import type { ReferenceImage } from './reference-image.js';
 import type { ReferenceOptions } from './reference-options.js';
 import { resolveReferenceOptions, type ResolvedReferenceOptions } from './resolve-options.js';
-import pLimit from 'p-limit';
 import { parseReferenceUrl, type CheckedDataUrl, type CheckedHttpUrl } from './url-policy.js';
 import { verifyImage, type VerifiedImage } from './verify-image.js';
 
