@@ -1,15 +1,8 @@
-import { readdir } from 'node:fs/promises';
 import sharp from 'sharp';
-import { binary, emulatedGemini, GEMINI_KEY, pathOf, startHarness, type Harness } from './support/harness.js';
+import { binary, emulatedGemini, filesUnder, GEMINI_KEY, pathOf, startHarness, type Harness } from './support/harness.js';
 
 const ROUTE = '/v1/images/generations';
 const body = { model: 'nano-banana-pro', prompt: 'a banana', resolution: '1K', aspect_ratio: '1:1' };
-
-/** Every file under `dir`, recursively. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => e.name);
-}
 
 async function stored(h: Harness, url: string): Promise<{ bytes: Buffer; type: string }> {
   const res = await h.http.get(pathOf(url)).buffer(true).parse(binary);

@@ -1,6 +1,5 @@
 import { request as httpRequest, type ClientRequest } from 'node:http';
-import { readdir } from 'node:fs/promises';
-import { startHarness, type Harness } from '../support/harness.js';
+import { filesUnder, startHarness, type Harness } from '../support/harness.js';
 import { body, callsOf, carrier, eventsOf, keyOf, resetAll, ROUTE, until } from './support.js';
 
 /** Sends a generation over a raw socket, so the test can walk away mid-request. */
@@ -9,11 +8,6 @@ function send(h: Harness, payload: unknown): ClientRequest {
   req.on('error', () => {}); // the test destroys it on purpose
   req.end(JSON.stringify(payload));
   return req;
-}
-
-async function storedFiles(h: Harness): Promise<string[]> {
-  const entries = await readdir(h.storageDir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => e.name);
 }
 
 describe('cancellation: a client that disconnects stops the upstream spending', () => {
@@ -44,7 +38,7 @@ describe('cancellation: a client that disconnects stops the upstream spending', 
     await until(() => eventsOf(h, 'request.finished').length === 1, 5_000, 'request.finished');
     expect(eventsOf(h, 'request.finished')).toMatchObject([{ status: 499, code: 'request_cancelled', images: 0 }]);
     expect(eventsOf(h, 'image.archived')).toHaveLength(0);
-    expect(await storedFiles(h)).toEqual([]);
+    expect(await filesUnder(h.storageDir)).toEqual([]);
     // The cancelled call is no failure of the carrier.
     expect(h.relay.carriers().find((c) => c.id === 'a')).toMatchObject({ inFlight: 0, failures: 0, status: 'healthy' });
     expect(callsOf(h, 'b')).toHaveLength(0);

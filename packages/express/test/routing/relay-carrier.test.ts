@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { startEmulator, type Emulator } from '@banana-relay/emulator';
 import { imagesRouter } from '@banana-relay/express';
 import express from 'express';
 import sharp from 'sharp';
-import { binary, emulatedGemini, pathOf, startHarness, type Harness } from '../support/harness.js';
+import { binary, emulatedGemini, filesUnder, pathOf, startHarness, type Harness } from '../support/harness.js';
 import { startImageHost, type ImageHost } from '../support/image-host.js';
 import { body, callOrder, eventsOf, ROUTE } from './support.js';
 
@@ -65,10 +65,6 @@ async function startThirdParty(refs: ImageHost): Promise<ThirdParty> {
   };
 }
 
-async function files(dir: string): Promise<string[]> {
-  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
-}
-
 describe('relayCarrier: a third-party relay speaking this same contract', () => {
   let refs: ImageHost;
   let tp: ThirdParty;
@@ -121,7 +117,7 @@ describe('relayCarrier: a third-party relay speaking this same contract', () => 
     expect(tp.emulator.requests.filter((r) => r.kind === 'gemini')).toHaveLength(1);
     expect(h.emulator.requests).toHaveLength(0);
     expect(eventsOf(h, 'image.archived')).toMatchObject([{ carrierId: 'tp', format: 'png', width: 1024, height: 1024 }]);
-    expect(await files(h.storageDir)).toHaveLength(1);
+    expect(await filesUnder(h.storageDir)).toHaveLength(1);
   });
 
   test('one reference: the original image_input URL is sent, and the third party fetches it itself', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -94,6 +94,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await rm(storageDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The names of every file under `dir` (an artifact folder), at any depth. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => e.name);
 }
 
 /** The path part of an artifact URL, for fetching it through the test server. */
