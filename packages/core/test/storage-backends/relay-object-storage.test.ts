@@ -7,7 +7,7 @@ import { gcsStorage } from '@banana-relay/core/gcs';
 import { s3Storage } from '@banana-relay/core/s3';
 import { startEmulator, type Emulator } from '@banana-relay/emulator';
 import { startHarness, type Harness } from '../../../express/test/support/harness.js';
-import { startFaultProxy, type FaultProxy, type ProxyFault } from './support/fault-proxy.js';
+import { startFaultProxy, type FaultProxy, type ProxyFault, type RequestMatch } from './support/fault-proxy.js';
 import { onlyLoopback, type LoopbackGuard } from './support/loopback-only.js';
 import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from './support/s3-server.js';
 import { deletesAnswered, eventually, gcsFault, s3Fault, uploadsBytes } from './support/store-faults.js';
@@ -25,6 +25,8 @@ interface Backend {
   origin(): string;
   storage(proxy: FaultProxy): Storage;
   fault(status: 500 | 503): ProxyFault;
+  /** The request that starts writing the object whose name ends with `suffix`. */
+  writeOf(suffix: string): RequestMatch;
   /** Object names in the bucket, read around the proxy. */
   objects(): Promise<string[]>;
 }
@@ -39,6 +41,7 @@ const s3Backend: Backend = {
   origin: () => s3.endpoint,
   storage: (proxy) => s3Storage({ bucket: BUCKET, region: 'us-east-1', endpoint: proxy.url, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, maxAttempts: 2 }),
   fault: s3Fault,
+  writeOf: (suffix) => ({ method, url }) => method === 'PUT' && url.pathname.endsWith(suffix),
   objects: async () => [...(await (await fetch(`${s3.endpoint}/${BUCKET}`)).text()).matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]!),
 };
 
@@ -53,6 +56,8 @@ const gcsBackend: Backend = {
   origin: () => store.url,
   storage: (proxy) => gcsStorage({ bucket: BUCKET, apiEndpoint: proxy.url, credentials: store.serviceAccount, maxRetries: 1 }),
   fault: gcsFault,
+  // A resumable upload starts with a POST that names the object.
+  writeOf: (suffix) => ({ method, url }) => method === 'POST' && (url.searchParams.get('name') ?? '').endsWith(suffix),
   objects: async () => store.gcs.objectNames(BUCKET),
 };
 
@@ -105,6 +110,22 @@ describe.each([s3Backend, gcsBackend])('the relay archiving with $name', (backen
     });
     expect(JSON.stringify(res.body)).not.toContain(BUCKET);
     await deletesAnswered(proxy, 2);
+    expect(await backend.objects()).toEqual(before);
+  });
+
+  test('one of two writes fails while the other is still in flight: 502, and the one that lands late is removed too', async () => {
+    h = await startHarness({ storage: backend.storage(proxy) });
+    await h.emulator.prerender([{ resolution: '1K', aspectRatio: '1:1' }]);
+    const before = await backend.objects();
+    proxy.script(backend.fault(500), { times: Infinity, match: backend.writeOf('-1.png') });
+    // The second image is written, but the store confirms it only after the first has failed.
+    proxy.script({ type: 'delay', ms: 1500 }, { match: backend.writeOf('-2.png') });
+    const res = await h.http.post('/v1/images/generations').send({ ...REQUEST, n: 2 });
+
+    expect(res.status).toBe(502);
+    expect(res.body.error).toMatchObject({ code: 'storage_error' });
+    expect(proxy.requests.some((r) => r.fault === 'delay' && r.status > 0)).toBe(true);
+    await deletesAnswered(proxy);
     expect(await backend.objects()).toEqual(before);
   });
 

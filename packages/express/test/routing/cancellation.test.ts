@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type ClientRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localDiskStorage, type Storage } from '@banana-relay/core';
 import { filesUnder, startHarness, type Harness } from '../support/harness.js';
 import { body, callsOf, carrier, eventsOf, keyOf, resetAll, ROUTE, until } from './support.js';
 
@@ -65,6 +69,41 @@ describe('cancellation: a client that disconnects stops the upstream spending', 
     await until(() => callsOf(h, 'a').every((r) => r.closedAt !== undefined), 5_000, 'every upstream socket to close');
     expect(callsOf(h, 'a').every((r) => r.aborted)).toBe(true);
     expect(eventsOf(h, 'image.archived')).toHaveLength(0);
+  });
+});
+
+describe('cancellation while the images are stored', () => {
+  test('a client gone while its last image lands: 499, and none of its images stays in storage', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'banana-relay-test-'));
+    const disk = localDiskStorage({ dir, publicBaseUrl: 'http://127.0.0.1' });
+    let storing!: () => void;
+    const secondWriteLanded = new Promise<void>((resolve) => (storing = resolve));
+    // A store that completes a write it has already committed even when told to stop, as an object
+    // store whose upload has landed does: the second image is confirmed only after the client left.
+    const storage: Storage = {
+      ...disk,
+      async put(key, bytes, { signal, ...options }) {
+        const result = await disk.put(key, bytes, options);
+        if (key.endsWith('-2.png')) {
+          storing();
+          await until(() => signal?.aborted === true, 10_000, 'the client to leave');
+        }
+        return result;
+      },
+    };
+    const h = await startHarness({ storage });
+    try {
+      const req = send(h, { ...body, n: 2 });
+      await secondWriteLanded;
+      req.destroy();
+      await until(() => eventsOf(h, 'request.finished').length === 1, 5_000, 'request.finished');
+      expect(eventsOf(h, 'request.finished')).toMatchObject([{ status: 499, code: 'request_cancelled', images: 0 }]);
+      expect(eventsOf(h, 'image.archived')).toHaveLength(0);
+      expect(await filesUnder(dir)).toEqual([]);
+    } finally {
+      await h.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
