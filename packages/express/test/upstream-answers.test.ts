@@ -222,3 +222,22 @@ describe('an answer that breaks off early frees its connection', () => {
     expect(next.body.data[0].url).toMatch(/\.png$/);
   });
 });
+
+describe('an upstream 400 that quotes the credential back', () => {
+  // A Gemini-compatible gateway with its own key format: no pattern knows this shape.
+  const ODD_KEY = 'gk_prod_SECRETMARKER_7f3a9c';
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ carriers: (emu) => [emulatedGemini(emu, 'gateway', { apiKey: ODD_KEY })] });
+  });
+  afterAll(() => h.close());
+
+  test("400 upstream_rejected with the explanation, but without the key or the upstream's addresses", async () => {
+    h.emulator.script({ type: 'status', status: 400, message: `API key not valid: '${ODD_KEY}' (sent to gw.internal.example:9443, 10.0.0.7)` });
+    const res = await h.http.post(ROUTE).send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'upstream_rejected', type: 'invalid_request_error' });
+    expect(res.body.error.message).toContain('API key not valid');
+    for (const secret of [ODD_KEY, 'SECRETMARKER', 'gw.internal.example', '10.0.0.7']) expect(JSON.stringify(res.body)).not.toContain(secret);
+  });
+});

@@ -107,10 +107,10 @@ export function relayCarrier(options: RelayCarrierOptions): Carrier & { close():
     try {
       json = JSON.parse(text);
     } catch (cause) {
-      if (response.statusCode >= 400) throw relayStatusError(response.statusCode, undefined, response.headers['retry-after']);
+      if (response.statusCode >= 400) throw relayStatusError(response.statusCode, undefined, response.headers['retry-after'], [options.apiKey]);
       throw new CarrierError('network', 'The upstream answer was cut short.', { status: response.statusCode, cause });
     }
-    if (response.statusCode >= 400) throw relayStatusError(response.statusCode, json, response.headers['retry-after']);
+    if (response.statusCode >= 400) throw relayStatusError(response.statusCode, json, response.headers['retry-after'], [options.apiKey]);
     const image = relayImageOf(json);
     if ('bytes' in image) return { bytes: image.bytes };
     try {

@@ -13,6 +13,9 @@ import { startImageHost, type ImageHost } from '../support/image-host.js';
 import { body, callOrder, eventsOf, ROUTE } from './support.js';
 
 const TP_KEY = 'sk-thirdparty-0123456789abcdef';
+/** A key in no well-known shape, which the third party refuses by quoting it back with its own address. */
+const ECHOED_KEY = 'rk_live_SECRETRELAY_55aa';
+const ITS_ADDRESS = 'gw-7.internal.example:8443';
 
 /** A second instance of this relay on loopback, standing in for a third-party relay. */
 interface ThirdParty {
@@ -42,6 +45,12 @@ async function startThirdParty(refs: ImageHost): Promise<ThirdParty> {
     authorize: bearerApiKeys({ [TP_KEY]: 'outer-relay' }),
   });
   const seen: ThirdParty['seen'] = [];
+  app.use((req, res, next) => {
+    if (req.headers.authorization !== `Bearer ${ECHOED_KEY}`) return next();
+    res.status(400).json({
+      error: { message: `API key not valid: '${ECHOED_KEY}' (${req.headers.authorization}), seen by ${ITS_ADDRESS} from 10.20.30.40`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+    });
+  });
   app.use(express.json({ limit: '1mb' }));
   app.use((req, _res, next) => {
     if (req.method === 'POST') seen.push({ authorization: req.headers.authorization, body: req.body as Record<string, unknown> });
@@ -80,6 +89,7 @@ describe('relayCarrier: a third-party relay speaking this same contract', () => 
         // Its artifact URLs are on loopback, which the SSRF-safe download refuses unless allowed.
         relayCarrier({ id: 'tp-strict', baseUrl: tp.origin, apiKey: TP_KEY, priority: 5 }),
         relayCarrier({ id: 'tp-badkey', baseUrl: tp.origin, apiKey: 'sk-wrong-key-000000000000', priority: 5 }),
+        relayCarrier({ id: 'tp-echo', baseUrl: tp.origin, apiKey: ECHOED_KEY, priority: 5 }),
         emulatedGemini(emu, 'gemini', { apiKey: 'key-gemini', priority: 1 }),
       ],
     });
@@ -187,5 +197,13 @@ describe('relayCarrier: a third-party relay speaking this same contract', () => 
     const text = JSON.stringify((err as { toJSON(): unknown }).toJSON());
     expect(text).not.toContain('sk-wrong');
     expect(text).not.toContain(tp.hostPort);
+  });
+
+  test("a 400 that quotes the carrier's own key back (in a shape no pattern knows): the caller sees neither the key nor the addresses", async () => {
+    const err = await h.relay.generate(body, { pinnedCarrier: 'tp-echo' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 400, code: 'upstream_rejected' });
+    const text = JSON.stringify((err as { toJSON(): unknown }).toJSON());
+    expect(text).toContain('API key not valid');
+    for (const secret of [ECHOED_KEY, 'SECRETRELAY', ITS_ADDRESS, '10.20.30.40', tp.hostPort]) expect(text).not.toContain(secret);
   });
 });

@@ -66,11 +66,8 @@ export class GoogleRestClient {
     const limit = linkedSignal([signal], this.#options.timeoutMs);
     const combined = limit.signal;
     try {
-      const headers = {
-        'content-type': 'application/json',
-        'content-length': String(body.length),
-        ...(await this.#options.authHeaders()),
-      };
+      const auth = await this.#options.authHeaders();
+      const headers = { 'content-type': 'application/json', 'content-length': String(body.length), ...auth };
       // A burst of requests starts its upstream calls over several event-loop turns (see turn-budget).
       await cooperate();
       combined.throwIfAborted();
@@ -90,7 +87,8 @@ export class GoogleRestClient {
         } catch {
           json = undefined;
         }
-        throw upstreamStatusError(response.statusCode, json, response.headers['retry-after']);
+        // An upstream may echo the credential it refused: the ones sent are removed from its message.
+        throw upstreamStatusError(response.statusCode, json, response.headers['retry-after'], Object.values(auth));
       }
       const length = Number(response.headers['content-length']);
       try {

@@ -1,4 +1,5 @@
 import { CarrierError } from '../carrier.js';
+import { upstreamMessage } from '../upstream-message.js';
 
 /** Parses a Retry-After header (seconds or HTTP date) into whole seconds. */
 export function parseRetryAfter(value: string | string[] | undefined): number | undefined {
@@ -10,24 +11,15 @@ export function parseRetryAfter(value: string | string[] | undefined): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
-/** Google's error message, kept only when it is about the request (400), with URLs and keys scrubbed. */
-function sanitizedMessage(body: unknown): string | undefined {
-  const message = (body as { error?: { message?: unknown } } | undefined)?.error?.message;
-  if (typeof message !== 'string') return undefined;
-  return message
-    .replace(/https?:\/\/\S+/g, '[url]')
-    .replace(/AIza[0-9A-Za-z_-]{20,}/g, '[key]')
-    .replace(/ya29\.[0-9A-Za-z._-]+/g, '[token]')
-    .replace(/projects\/[^/\s]+/g, 'projects/[project]')
-    .slice(0, 500);
-}
-
-/** Maps a non-2xx upstream answer to a CarrierError. */
-export function upstreamStatusError(status: number, body: unknown, retryAfter: string | string[] | undefined): CarrierError {
+/**
+ * Maps a non-2xx upstream answer to a CarrierError. Google's message is kept only when it is about
+ * the request (400), cleaned by {@link upstreamMessage}; `secrets` are the credentials the call sent.
+ */
+export function upstreamStatusError(status: number, body: unknown, retryAfter: string | string[] | undefined, secrets: readonly string[] = []): CarrierError {
   const retryAfterSeconds = parseRetryAfter(retryAfter);
   const options = { status, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }), cause: body };
   if (status === 400) {
-    const detail = sanitizedMessage(body);
+    const detail = upstreamMessage((body as { error?: { message?: unknown } } | undefined)?.error?.message, secrets);
     return new CarrierError('bad_request', `The model rejected the request${detail ? `: ${detail}` : '.'}`, options);
   }
   if (status === 401 || status === 403) {

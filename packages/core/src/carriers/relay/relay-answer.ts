@@ -1,5 +1,6 @@
 import { CarrierError } from '../carrier.js';
 import { parseRetryAfter } from '../google/upstream-status.js';
+import { upstreamMessage } from '../upstream-message.js';
 
 /** An OpenAI-shaped answer of a relay speaking this project's contract. */
 interface ImagesAnswer {
@@ -10,18 +11,8 @@ interface ImagesAnswer {
 /** What the first image of a successful answer is: a URL to download, or the bytes. */
 export type RelayImage = { url: string } | { bytes: Buffer };
 
-/** Strips what must never reach our callers from an upstream message: URLs and anything key-like. */
-function scrub(message: unknown): string | undefined {
-  if (typeof message !== 'string' || message === '') return undefined;
-  return message
-    .replace(/https?:\/\/\S+/g, '[url]')
-    .replace(/\b(sk|AIza|ya29)[0-9A-Za-z._-]{8,}/g, '[key]')
-    .replace(/Bearer\s+\S+/gi, 'Bearer [key]')
-    .slice(0, 300);
-}
-
 /** Maps an error answer of an upstream relay to a CarrierError (its error `code` refines the status). */
-export function relayStatusError(status: number, json: unknown, retryAfter: string | string[] | undefined): CarrierError {
+export function relayStatusError(status: number, json: unknown, retryAfter: string | string[] | undefined, secrets: readonly string[] = []): CarrierError {
   const error = (json as ImagesAnswer | undefined)?.error;
   const code = typeof error?.code === 'string' ? error.code : undefined;
   const retryAfterSeconds = parseRetryAfter(retryAfter);
@@ -31,7 +22,7 @@ export function relayStatusError(status: number, json: unknown, retryAfter: stri
   }
   if (code === 'upstream_no_image') return new CarrierError('no_image', 'The model answered without an image.', { ...options, reason: code });
   if (status === 400 || status === 413 || status === 422) {
-    const detail = scrub(error?.message);
+    const detail = upstreamMessage(error?.message, secrets);
     return new CarrierError('bad_request', `The model rejected the request${detail ? `: ${detail}` : '.'}`, options);
   }
   // A wrong key, or a wrong base URL or path: nothing a retry on this carrier will fix.
