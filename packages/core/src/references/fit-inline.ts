@@ -28,8 +28,9 @@ async function encode(
  * (JPEG, or WEBP when it has an alpha channel), downscaling with its aspect ratio kept until it fits.
  * The result is deterministic for a given input and cap. EXIF orientation is applied to the pixels.
  *
- * Throws a 400 {@link RelayError} `image_too_large` (param `image_input[index]`) if even a tiny
- * version would not fit, or if the image cannot be decoded here (HEIC without an HEVC decoder).
+ * Throws a 400 {@link RelayError} (param `image_input[index]`): `image_too_large` if even a tiny
+ * version would not fit, or if the image cannot be decoded here (HEIC without an HEVC decoder);
+ * `unsupported_image_type` if a PNG, JPEG or WEBP turns out to be damaged when decoded.
  *
  * @param ref - A verified reference (e.g. from `ReferenceFetcher.fetchAll`).
  * @param maxBytes - The inline budget for this image, e.g. 7 MB for Vertex.
@@ -56,8 +57,16 @@ export async function fitInline(ref: ReferenceImage, maxBytes: number): Promise<
       out = await encode(ref.bytes, format, width);
     }
   } catch (cause) {
-    // e.g. HEIC with a codec this sharp build cannot decode: it cannot be shrunk, only refused.
-    throw tooLarge(`is larger than ${maxBytes} bytes and cannot be converted: use a smaller PNG, JPEG or WEBP image.`, cause);
+    // HEIC with a codec this sharp build cannot decode: it cannot be shrunk, only refused.
+    if (ref.format === 'heic' || ref.format === 'heif') {
+      throw tooLarge(`is larger than ${maxBytes} bytes and cannot be converted: use a smaller PNG, JPEG or WEBP image.`, cause);
+    }
+    // A PNG, JPEG or WEBP that libvips cannot decode is damaged: saying it is too large would mislead.
+    throw new RelayError(400, `image_input[${ref.index}] could not be read as an image (corrupt or truncated): use a valid image file.`, {
+      param: `image_input[${ref.index}]`,
+      code: 'unsupported_image_type',
+      cause,
+    });
   }
   if (out.data.length > maxBytes) {
     throw tooLarge(`cannot be made smaller than ${maxBytes} bytes: use a smaller image.`);

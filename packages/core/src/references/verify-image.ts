@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { reachesItsEnd } from '../images/image-end.js';
 import { detectImageFormat, mimeOf, type ImageFormat } from '../images/image-format.js';
 import { ReferenceFailure } from './reference-errors.js';
 
@@ -14,6 +15,7 @@ export interface VerifiedImage {
 /** sharp's name for each format we accept (HEIC and HEIF are both its 'heif'). */
 const SHARP_FORMAT: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpeg', webp: 'webp', heic: 'heif', heif: 'heif' };
 
+const CORRUPT = 'could not be read as an image (corrupt or truncated): use a valid image file.';
 const UNSUPPORTED = 'is not a PNG, JPEG, WEBP or HEIC image (the type is read from the bytes, not from Content-Type): use one of those formats.';
 
 function tooManyPixels(width: number, height: number, maxPixels: number): ReferenceFailure {
@@ -25,8 +27,9 @@ function tooManyPixels(width: number, height: number, maxPixels: number): Refere
 
 /**
  * Checks that bytes are a PNG, JPEG, WEBP or HEIC/HEIF image (by content; the declared type is
- * ignored) of at most `maxPixels` pixels. Only the header is read (`sharp().metadata()` with
- * `limitInputPixels`), never the pixels, so a tiny file declaring 100000x100000 is refused cheaply.
+ * ignored) of at most `maxPixels` pixels, that reaches its end (not cut short). Only the header and
+ * the end are read (`sharp().metadata()` with `limitInputPixels`), never the pixels, so a tiny file
+ * declaring 100000x100000 is refused cheaply.
  *
  * Throws a {@link ReferenceFailure}: `unsupported_image_type` or `image_too_large`.
  */
@@ -34,6 +37,8 @@ export async function verifyImage(bytes: Buffer, maxPixels: number): Promise<Ver
   if (bytes.length === 0) throw new ReferenceFailure('unsupported_image_type', 'is empty: use a PNG, JPEG, WEBP or HEIC image.');
   const format = await detectImageFormat(bytes);
   if (format === undefined) throw new ReferenceFailure('unsupported_image_type', UNSUPPORTED);
+  // A download cut short keeps its header: caught here, before it is sent to (and billed by) a model.
+  if (!reachesItsEnd(bytes, format)) throw new ReferenceFailure('unsupported_image_type', CORRUPT);
 
   let meta: sharp.Metadata;
   try {
@@ -46,11 +51,11 @@ export async function verifyImage(bytes: Buffer, maxPixels: number): Promise<Ver
     if (unlimited?.width !== undefined && unlimited.height !== undefined && unlimited.width * unlimited.height > maxPixels) {
       throw tooManyPixels(unlimited.width, unlimited.height, maxPixels);
     }
-    throw new ReferenceFailure('unsupported_image_type', 'could not be read as an image (corrupt or truncated): use a valid image file.', err);
+    throw new ReferenceFailure('unsupported_image_type', CORRUPT, err);
   }
   const { width, height } = meta;
   if (width === undefined || height === undefined || width < 1 || height < 1 || meta.format !== SHARP_FORMAT[format]) {
-    throw new ReferenceFailure('unsupported_image_type', 'could not be read as an image (corrupt or truncated): use a valid image file.');
+    throw new ReferenceFailure('unsupported_image_type', CORRUPT);
   }
   if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
   return { bytes, format, mimeType: mimeOf(format), width, height };

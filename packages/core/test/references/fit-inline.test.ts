@@ -61,6 +61,18 @@ describe('fitInline', () => {
     });
   });
 
+  test('a PNG damaged inside (its header and end intact) is refused as corrupt, not as too large', async () => {
+    const png = await makePng(600, 400, { compressionLevel: 0 });
+    const damaged = Buffer.from(png);
+    damaged.fill(0x5a, 200, png.length - 200);
+    await expect(fitInline(ref(damaged, 600, 400), 100_000)).rejects.toMatchObject({
+      status: 400,
+      code: 'unsupported_image_type',
+      param: 'image_input[3]',
+      message: expect.stringMatching(/corrupt or truncated/),
+    });
+  });
+
   test('an impossible cap is a 400 image_too_large naming the index', async () => {
     const png = await makePng(300, 300);
     await expect(fitInline(ref(png, 300, 300), 50)).rejects.toEqual(expect.any(RelayError));

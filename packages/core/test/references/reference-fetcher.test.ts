@@ -89,6 +89,18 @@ describe('legal references', () => {
     expect(images[4]!.bytes.length).toBeGreaterThan(3 * 1024 * 1024);
   });
 
+  test("data after the end of an image (a phone's trailer, a motion photo's video) is allowed", async () => {
+    const trailer = Buffer.alloc(8192, 0xd9);
+    trailer[0] = 0xff;
+    const images = [await makeJpeg(320, 240), await makePng(320, 240), await makeWebp(320, 240)].map((b) => Buffer.concat([b, trailer]));
+    const refs = await fetcher().fetchAll(images.map((b) => serve(bytes(b))));
+    expect(refs.map((r) => [r.format, r.width, r.height])).toEqual([
+      ['jpeg', 320, 240],
+      ['png', 320, 240],
+      ['webp', 320, 240],
+    ]);
+  });
+
   test('HEIC goes through when this sharp build can encode it (skipped otherwise)', async () => {
     const heic = await makeHeic(64, 48);
     if (heic === undefined) {
@@ -185,7 +197,35 @@ describe('legal references', () => {
   });
 });
 
+/** A JPEG carrying a small whole JPEG (a thumbnail, ending with its own end marker) in an EXIF segment before its own data. */
+async function withThumbnail(jpeg: Buffer): Promise<Buffer> {
+  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), await makeJpeg(8, 8)]);
+  const app1 = Buffer.alloc(4);
+  app1.writeUInt16BE(0xffe1, 0);
+  app1.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), app1, payload, jpeg.subarray(2)]);
+}
+
 describe('failures', () => {
+  test('an image cut short, its header intact, is refused as corrupt before it reaches a model', async () => {
+    const half = (b: Buffer): Buffer => b.subarray(0, Math.floor(b.length / 2));
+    const cuts = [
+      half(await makePng(320, 240)),
+      half(await makeJpeg(320, 240)),
+      half(await makeWebp(320, 240)),
+      // The last end marker is the thumbnail's: it must not pass for the image's.
+      half(await withThumbnail(await makeJpeg(320, 240))),
+    ];
+    for (const cut of cuts) {
+      const err = await rejection(fetcher().fetchAll([serve(bytes(cut))]));
+      expect(err).toMatchObject({ status: 400, code: 'unsupported_image_type', param: 'image_input[0]' });
+      expect(err.message).toMatch(/corrupt or truncated/);
+    }
+    // Whole, the same JPEG with its thumbnail is fine.
+    const [whole] = await fetcher().fetchAll([serve(bytes(await withThumbnail(await makeJpeg(320, 240))))]);
+    expect([whole?.format, whole?.width]).toEqual(['jpeg', 320]);
+  });
+
   test('the first failure names its index and stops the other downloads', async () => {
     const ok = serve(bytes(await makePng(8, 8)));
     const started = Date.now();
