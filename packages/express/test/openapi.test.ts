@@ -7,7 +7,19 @@ const DOC = '/v1/images/openapi.json';
 interface Document {
   openapi: string;
   paths: Record<string, { post: { requestBody: { content: Record<string, { examples?: Record<string, { value: unknown }> }> } } }>;
-  components: { schemas: Record<string, { properties: Record<string, { enum?: string[] }> }> };
+  components: { schemas: Record<string, { properties: Record<string, Property> }> };
+}
+
+/** A property's schema; a nullable one (OpenAI's optional fields) is `anyOf` the value and null. */
+interface Property {
+  enum?: string[];
+  anyOf?: Property[];
+  type?: string;
+}
+
+/** The allowed values of a property, nullable or not. */
+function enumOf(property: Property | undefined): string[] | undefined {
+  return property?.enum ?? property?.anyOf?.find((p) => p.enum !== undefined)?.enum;
 }
 
 describe('the OpenAPI document (default settings)', () => {
@@ -34,7 +46,9 @@ describe('the OpenAPI document (default settings)', () => {
     expect(props.resolution?.enum).toEqual(['1K', '4K']);
     expect(props.aspect_ratio?.enum).toEqual(['1:1', '21:9']);
     expect(props.output_format?.enum).toEqual(['png', 'jpg']);
-    expect(props.size?.enum).toEqual(['1024x1024', '4096x4096', '1584x672', '6336x2688']);
+    expect(enumOf(props.size)).toEqual(['1024x1024', '4096x4096', '1584x672', '6336x2688']);
+    // OpenAI's own optional fields may be null, as in OpenAI's API.
+    for (const name of ['n', 'response_format', 'size', 'user']) expect(props[name]?.anyOf).toContainEqual({ type: 'null' });
   });
 
   test("the document's own request examples are valid, and the relay accepts them", async () => {
@@ -118,7 +132,7 @@ describe('the OpenAPI document follows the configuration', () => {
       expect(doc.servers).toEqual([{ url: 'https://api.example.com' }]);
       expect(Object.keys(doc.paths)).toEqual(['/v1/images/generations', '/v1/images/edits']);
       expect(doc.components.schemas.ImageGenerationRequest!.properties.resolution?.enum).toEqual(['1K', '2K', '4K']);
-      expect(doc.components.schemas.ImageGenerationRequest!.properties.size?.enum).toHaveLength(30);
+      expect(enumOf(doc.components.schemas.ImageGenerationRequest!.properties.size)).toHaveLength(30);
       const edit = doc.components.schemas.ImageEditRequest!;
       expect(Object.keys(edit.properties)).toEqual(expect.arrayContaining(['image', 'image[]', 'prompt']));
       expect(edit.properties).not.toHaveProperty('image_input');

@@ -48,6 +48,8 @@ describe('request validation (default Verified capabilities)', () => {
     ['n = 1.5', { ...base, n: 1.5 }, 400, 'n', 'invalid_value'],
     ['n as a string', { ...base, n: '2' }, 400, 'n', 'invalid_value'],
     ['an array body', [base], 400, null, 'invalid_json'],
+    ['image_input an empty list', { ...base, image_input: [] }, 400, 'image_input', 'invalid_value'],
+    ['a prompt of 101 emoji (characters, not UTF-16 units)', { ...base, prompt: '🍌'.repeat(101) }, 400, 'prompt', 'string_above_max_length'],
   ];
 
   test.each(cases)('%s → %i', async (_name, body, status, param, code) => {
@@ -75,6 +77,24 @@ describe('request validation (default Verified capabilities)', () => {
     expectError(res, 400, null, 'invalid_content_type');
   });
 
+  test('a body in another charset, compressed, or not UTF-8 → 400 saying so, never read as something else', async () => {
+    const json = JSON.stringify(base);
+    // Raw bytes go through fetch: supertest would serialise a Buffer as JSON.
+    const post = async (type: string, bytes: Buffer): Promise<{ status: number; body: { error: { message: string } } }> => {
+      const res = await fetch(`${h.origin}${ROUTE}`, { method: 'POST', headers: { 'content-type': type }, body: bytes });
+      return { status: res.status, body: (await res.json()) as { error: { message: string } } };
+    };
+    const latin1 = await post('application/json; charset=iso-8859-1', Buffer.from(json, 'latin1'));
+    expectError(latin1, 400, null, 'invalid_content_type');
+    expect(latin1.body.error.message).toContain('iso-8859-1');
+    const gzip = await h.http.post(ROUTE).set('content-type', 'application/json').set('content-encoding', 'gzip').send(json);
+    expectError(gzip, 400, null, 'invalid_content_type');
+    const badBytes = Buffer.concat([Buffer.from('{"model":"nano-banana-pro","prompt":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    const notUtf8 = await post('application/json', badBytes);
+    expectError(notUtf8, 400, null, 'invalid_json');
+    expect(notUtf8.body.error.message).toContain('UTF-8');
+  });
+
   test('a body over the size limit → 413', async () => {
     const res = await h.http.post(ROUTE).send({ ...base, prompt: 'x'.repeat(5000) });
     expectError(res, 413, null, 'request_too_large');
@@ -91,6 +111,29 @@ describe('request validation (default Verified capabilities)', () => {
     const res = await h.http.get('/somewhere-else');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ host: 'not found' });
+  });
+});
+
+describe('accepted as OpenAI accepts them', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ limits: { maxPromptLength: 100 } });
+  });
+  afterAll(() => h.close());
+
+  test("OpenAI's optional fields sent as null mean 'not set'", async () => {
+    const res = await h.http.post(ROUTE).send({ ...base, n: null, response_format: null, size: null, user: null });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toHaveLength(1);
+    expect(res.body.data[0]).toEqual({ url: expect.any(String) });
+    expect(res.body.size).toBe('1024x1024');
+  });
+
+  test('a prompt of exactly the limit in emoji, and a body starting with a byte-order mark', async () => {
+    const emoji = await h.http.post(ROUTE).send({ ...base, prompt: '🍌'.repeat(100) });
+    expect(emoji.status).toBe(200);
+    const bom = await h.http.post(ROUTE).set('content-type', 'application/json; charset=utf-8').send(`\uFEFF${JSON.stringify(base)}`);
+    expect(bom.status).toBe(200);
   });
 });
 

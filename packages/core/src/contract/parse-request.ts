@@ -91,7 +91,7 @@ function parseWith(schema: ReturnType<typeof requestSchema>, body: unknown): Gen
     throw fromIssue(issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]!, body as Record<string, unknown>);
   }
   const data = parsed.data;
-  const size = data.size;
+  const size = data.size ?? undefined;
   // `size` stands for a resolution and a ratio; given alongside them, all must agree.
   if (size !== undefined && data.resolution !== undefined && data.resolution !== size.resolution) {
     throw invalid(
@@ -117,6 +117,6 @@ function parseWith(schema: ReturnType<typeof requestSchema>, body: unknown): Gen
     outputFormat: data.output_format ?? 'png',
     n: data.n ?? 1,
     responseFormat: data.response_format ?? 'url',
-    ...(data.user === undefined ? {} : { user: data.user }),
+    ...(data.user == null ? {} : { user: data.user }),
   };
 }

@@ -98,11 +98,19 @@ function sizeValue(capabilities: Capabilities) {
     });
 }
 
+/** Length of a string in characters (code points), not UTF-16 units. */
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
 /**
  * Builds the zod schema of the request body for the operator's settings. Unknown fields are refused,
  * so a typo never silently changes what is generated. The same schema, through `z.toJSONSchema`, is
  * the request schema of the OpenAPI document; `.meta()` adds the JSON Schema keywords of checks that
- * are refinements here (they carry their own error codes).
+ * are refinements here (they carry their own error codes). OpenAI's own optional fields (`n`,
+ * `response_format`, `size`, `user`) accept `null` for "not set", as OpenAI's API and SDKs do.
  */
 export function requestSchema(settings: ContractSettings) {
   const { capabilities, maxPromptLength, maxImages } = settings;
@@ -114,14 +122,20 @@ export function requestSchema(settings: ContractSettings) {
       .string({ error: "'prompt' is required and must be a string." })
       .meta({ minLength: 1, maxLength: maxPromptLength, description: 'What to generate, or how to edit the references.' })
       .refine((p) => p.trim().length > 0, { message: "'prompt' must not be empty." })
-      .refine((p) => p.length <= maxPromptLength, {
+      // Characters are code points (as JSON Schema's maxLength counts them): an emoji is one, not two.
+      .refine((p) => p.length <= maxPromptLength || codePoints(p) <= maxPromptLength, {
         message: `'prompt' is too long: at most ${maxPromptLength} characters.`,
         params: { code: 'string_above_max_length' },
       }),
     image_input: z
-      .union([urlString, z.array(urlString).meta({ maxItems: maxRefs })], { error: "'image_input' must be a URL or a list of URLs." })
-      .meta({ description: `Reference image URL(s), http(s); at most ${maxRefs}.` })
+      .union([urlString, z.array(urlString).meta({ minItems: 1, maxItems: maxRefs })], { error: "'image_input' must be a URL or a list of URLs." })
+      .meta({ description: `Reference image URL(s), http(s); 1 to ${maxRefs}. Leave it out for a prompt alone.` })
       .transform((value) => (typeof value === 'string' ? [value] : value))
+      // An empty list is most likely references lost on the way: refused rather than run as a prompt alone.
+      .refine((refs) => refs.length > 0, {
+        message: `'image_input' is an empty list: give 1 to ${maxRefs} image URLs, or leave 'image_input' out for a prompt alone.`,
+        params: { code: 'invalid_value' },
+      })
       .refine((refs) => refs.length <= maxRefs, {
         message: `Too many references in 'image_input': at most ${maxRefs} ${maxRefs === 1 ? 'is' : 'are'} accepted.`,
         params: { code: 'too_many_images' },
@@ -136,16 +150,16 @@ export function requestSchema(settings: ContractSettings) {
       .min(1, { error: "'n' must be at least 1." })
       .max(maxImages, { error: `'n' must be at most ${maxImages}.` })
       .meta({ default: 1 })
-      .optional(),
+      .nullish(),
     response_format: z
       .enum(RESPONSE_FORMATS, { error: `Invalid value for 'response_format': allowed values: ${list(RESPONSE_FORMATS)}.` })
       .meta({ default: 'url', description: '`b64_json` also returns the bytes inline in `data[].b64_json`.' })
-      .optional(),
-    size: sizeValue(capabilities).optional(),
+      .nullish(),
+    size: sizeValue(capabilities).nullish(),
     user: z
       .string({ error: "'user' must be a string." })
       .max(MAX_USER_LENGTH, { error: `'user' is too long: at most ${MAX_USER_LENGTH} characters.` })
       .meta({ description: "The caller's end-user id; carried into events." })
-      .optional(),
+      .nullish(),
   });
 }

@@ -4,6 +4,7 @@ import { unknownFields } from '../contract/parse-request.js';
 import { ReferenceFailure } from '../references/reference-errors.js';
 import type { ReferenceImage } from '../references/reference-image.js';
 import { verifyImage } from '../references/verify-image.js';
+import { discardRest } from './discard-body.js';
 
 /** Limits of an uploaded request: the same per-image caps as URL references, plus the text fields. */
 export interface MultipartLimits {
@@ -196,12 +197,16 @@ async function pump(request: Request, parser: busboy.Busboy, maxRaw: number, sig
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > maxRaw) throw tooLarge(`The request body is larger than ${maxRaw} bytes.`);
+      if (size > maxRaw) {
+        parser.destroy();
+        await discardRest(reader);
+        throw tooLarge(`The request body is larger than ${maxRaw} bytes.`);
+      }
       // A parser that gave up (malformed body) takes no more; its error is what the caller gets.
       if (parser.destroyed) break;
       if (!parser.write(value)) await drained(parser);
     }
-    if (parser.destroyed) await reader.cancel().catch(() => {});
+    if (parser.destroyed) await discardRest(reader);
     else parser.end();
   } catch (err) {
     await reader.cancel().catch(() => {});

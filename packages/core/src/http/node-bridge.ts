@@ -27,8 +27,11 @@ export function toWebRequest(req: NodeRequestLike, url: string, signal: AbortSig
     if (value === undefined) continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   }
-  // A body parser may have consumed the stream: its length no longer describes what we send.
-  if (req.body !== undefined) headers.delete('content-length');
+  // A body parser may have consumed (and inflated) the stream: its length and encoding no longer describe what we send.
+  if (req.body !== undefined) {
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+  }
   const body = bodyOf(req);
   const init: RequestInit & { duplex?: 'half' } = { method: req.method ?? 'GET', headers, signal };
   if (body !== undefined) {
@@ -45,6 +48,10 @@ const SMALL_ANSWER = 64 * 1024;
 export async function sendWebResponse(response: Response, res: ServerResponse): Promise<void> {
   res.statusCode = response.status;
   response.headers.forEach((value, name) => res.setHeader(name, value));
+  // A request body given up part-way (cancelled past the relay's limits) leaves bytes on the
+  // connection that nobody will read: it is closed after this answer rather than left stuck.
+  const req = res.req as IncomingMessage | undefined;
+  if (req !== undefined && req.destroyed && !req.complete && !res.headersSent) res.setHeader('connection', 'close');
   if (!response.body) {
     res.end();
     return;

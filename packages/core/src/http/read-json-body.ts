@@ -1,4 +1,7 @@
 import { RelayError } from '../contract/errors.js';
+import { discardRest } from './discard-body.js';
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function tooLarge(limit: number): RelayError {
   return new RelayError(413, `The request body is larger than ${limit} bytes.`, { code: 'request_too_large' });
@@ -13,6 +16,15 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   if (type && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
     throw new RelayError(400, "The request body must be JSON, sent with 'Content-Type: application/json'.", { code: 'invalid_content_type' });
   }
+  // JSON is UTF-8 (RFC 8259): another charset would be read wrongly, so it is refused rather than guessed.
+  const charset = type ? /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1] : undefined;
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    throw new RelayError(400, `The request body must be UTF-8 JSON: charset '${charset}' is not accepted.`, { code: 'invalid_content_type' });
+  }
+  const encoding = request.headers.get('content-encoding');
+  if (encoding && encoding.trim().toLowerCase() !== 'identity') {
+    throw new RelayError(400, 'Compressed request bodies (Content-Encoding) are not accepted: send the JSON as it is.', { code: 'invalid_content_type' });
+  }
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const chunks: Uint8Array[] = [];
@@ -24,13 +36,20 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
       if (done) break;
       size += value.byteLength;
       if (size > limit) {
-        await reader.cancel().catch(() => {});
+        await discardRest(reader);
         throw tooLarge(limit);
       }
       chunks.push(value);
     }
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  let text: string;
+  try {
+    // `fatal`: bytes that are not UTF-8 are refused, never turned silently into U+FFFD. A leading
+    // byte-order mark is dropped (TextDecoder's default), as RFC 8259 allows.
+    text = UTF8.decode(Buffer.concat(chunks));
+  } catch {
+    throw new RelayError(400, 'The request body is not valid UTF-8.', { code: 'invalid_json' });
+  }
   if (text.trim() === '') {
     throw new RelayError(400, 'The request body is empty: send a JSON object.', { code: 'invalid_json' });
   }

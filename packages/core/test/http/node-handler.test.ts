@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRelay, geminiCarrier, memoryStorage, nodeHandler, type Relay } from '@banana-relay/core';
 import { startEmulator, type Emulator } from '@banana-relay/emulator';
@@ -71,6 +71,36 @@ describe('nodeHandler: plain node:http, no framework', () => {
     const tooLarge = await post([json.slice(0, -1), `,"user":"${'x'.repeat(1024 * 1024)}"}`]);
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.body.error?.code).toBe('request_too_large');
+  });
+
+  test("a keep-alive client's next request is served after a 413 on a chunked body", async () => {
+    // One connection, reused: the refused body must not leave it stuck for the next request.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (pieces: string[]): Promise<{ status: number; connection: string | undefined; code?: string }> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(`${origin}/v1/images/generations`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, code: (JSON.parse(text) as { error?: { code: string } }).error?.code }));
+        });
+        req.setTimeout(4000, () => req.destroy(new Error('no answer within 4 s')));
+        req.on('error', reject);
+        for (const piece of pieces) req.write(piece);
+        req.end();
+      });
+    try {
+      const json = JSON.stringify({ model: 'nano-banana-pro', prompt: 'a banana' });
+      for (const extra of [1.5 * 1024 * 1024, 12 * 1024 * 1024]) {
+        // Past the 1 MiB limit by a little (read to its end, the connection kept) and by a lot (the connection closed).
+        const tooLarge = await post([json.slice(0, -1), `,"user":"`, ...Array.from({ length: extra / 65536 }, () => 'x'.repeat(65536)), '"}']);
+        expect(tooLarge).toMatchObject({ status: 413, code: 'request_too_large' });
+        const next = await post([json]);
+        expect(next).toMatchObject({ status: 200 });
+      }
+    } finally {
+      agent.destroy();
+    }
   });
 
   test('without a next handler, other paths get an OpenAI-shaped 404', async () => {

@@ -1,0 +1,26 @@
+/**
+ * Bytes of a refused request body read and dropped before its answer, so that the client's
+ * connection stays usable; past this, the body is cancelled and the connection is closed instead.
+ */
+const DISCARD_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * Reads what is left of a request body refused part-way (over its size limit, malformed) and drops
+ * it, as body-parser does: an HTTP/1.1 connection can carry the next request only once this one's
+ * body has been read to its end. A client that keeps sending past {@link DISCARD_LIMIT} has the body
+ * cancelled (the Node bridge then closes its connection after the answer).
+ */
+export async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  let dropped = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      dropped += value.byteLength;
+      if (dropped > DISCARD_LIMIT) break;
+    }
+  } catch {
+    return; // the client went away: nothing left to keep usable
+  }
+  await reader.cancel().catch(() => {});
+}
