@@ -10,7 +10,9 @@ export interface ImagesRouterOptions {
 /**
  * An Express router that mounts the relay: `POST /v1/images/generations` (path configurable) and,
  * for local storages, `GET`/`HEAD` of the artifact files. Every other path goes on to the host app.
- * Works after `express.json()` too (the parsed body is used).
+ * Works after `express.json()` too (the parsed body is used), but then a malformed or oversized body
+ * is answered by body-parser, in Express's error format: mount the router before `express.json()` to
+ * keep every error of the route in OpenAI's shape.
  *
  * @example app.use(imagesRouter(relay));
  */

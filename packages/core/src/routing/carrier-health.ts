@@ -46,6 +46,12 @@ export interface HealthSnapshot {
 }
 
 /**
+ * Longest a `Retry-After` keeps a carrier out: a bogus or hostile value (days, years) must not take
+ * an account out of rotation until someone notices; past this, the next call finds out again.
+ */
+const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
+
+/**
  * The circuit breaker of one carrier: closed (in rotation), open (out of rotation until a cool-down
  * ends), half-open (one probe call let through). The cool-down doubles every time a probe fails, up to
  * `maxCoolDownMs`, and goes back to `coolDownMs` after a success. Separately, a `Retry-After` keeps the
@@ -97,12 +103,12 @@ export class CarrierHealth {
     return { probe: false, ...who };
   }
 
-  /** Records how a call ended; `retryAfterMs` (from `Retry-After`) keeps the carrier out that long. */
+  /** Records how a call ended; `retryAfterMs` (from `Retry-After`) keeps the carrier out that long, 10 minutes at most. */
   end(ticket: HealthTicket, outcome: CallOutcome, retryAfterMs?: number): void {
     if (ticket.probe) this.#probeInFlight = false;
     const requestId = ticket.requestId;
     if (retryAfterMs !== undefined && retryAfterMs > 0) {
-      const until = this.#now() + retryAfterMs;
+      const until = this.#now() + Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
       if (until > this.#rateLimitedUntil) {
         this.#rateLimitedUntil = until;
         this.#onChange('rate_limited', until, requestId);

@@ -97,6 +97,14 @@ describe('CarrierHealth: the circuit breaker of one carrier', () => {
     expect(health.unavailability()).toBeUndefined();
   });
 
+  test('a Retry-After of days keeps the carrier out for 10 minutes at most', () => {
+    const { health, call, advance } = setup();
+    call('failure', 5 * 24 * 3600 * 1000);
+    expect(health.unavailability()).toEqual({ reason: 'rate_limited', until: 1_000_000 + 600_000 });
+    advance(600_000);
+    expect(health.unavailability()).toBeUndefined();
+  });
+
   test('pinned calls (force) go through an open circuit and are never the probe; their success closes it', () => {
     const { health, call } = setup();
     for (let i = 0; i < 3; i++) call('failure');
