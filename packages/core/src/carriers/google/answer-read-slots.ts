@@ -40,6 +40,10 @@ export async function* withAnswerReadSlots(body: AsyncIterable<Uint8Array>): Asy
     release = undefined;
   }, STALL_MS);
   try {
+    // The first chunk is read only once a slot is held: answers that wait for a slot then keep their
+    // bytes in their sockets, not in chunks read ahead that live (and count towards V8's external
+    // memory) until their turn comes. After a stall, a chunk is in hand before a slot is taken again.
+    release = await acquire();
     for (;;) {
       waitingForChunk = true;
       if (release) stall.refresh();
