@@ -3,8 +3,13 @@
  * either queued with `emulator.script()` or per request with the `x-emulator-fault` header.
  */
 export type Fault =
-  /** Answer this HTTP status with Google's error body (and `Retry-After` if given). */
-  | { type: 'status'; status: number; message?: string; retryAfter?: string }
+  /**
+   * Answer this HTTP status with Google's error body. `retryAfter` adds a `Retry-After` header;
+   * `retryDelay` (e.g. `'47s'`) a `google.rpc.RetryInfo` detail, which is how Google itself says how
+   * long to wait on a 429 (it sends no header); `reason` a `google.rpc.ErrorInfo` detail (e.g.
+   * `API_KEY_INVALID`, `API_KEY_EXPIRED`).
+   */
+  | { type: 'status'; status: number; message?: string; retryAfter?: string; retryDelay?: string; reason?: string }
   /** Answer normally after an extra delay. */
   | { type: 'latency'; ms: number }
   /** Never answer (until the client goes away or the emulator closes). */
@@ -125,6 +130,8 @@ export function validateFault(value: unknown): Fault {
       if (!Number.isInteger(f.status) || (f.status as number) < 400 || (f.status as number) > 599) bad('status must be 400-599');
       if (f.message !== undefined && typeof f.message !== 'string') bad('message must be a string');
       if (f.retryAfter !== undefined && typeof f.retryAfter !== 'string') bad('retryAfter must be a string');
+      if (f.retryDelay !== undefined && !(typeof f.retryDelay === 'string' && /^\d+(\.\d+)?s$/.test(f.retryDelay))) bad("retryDelay must be a duration such as '47s'");
+      if (f.reason !== undefined) str('reason');
       break;
     case 'latency':
       if (typeof f.ms !== 'number' || !(f.ms >= 0)) bad('ms must be a number >= 0');

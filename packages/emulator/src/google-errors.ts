@@ -67,6 +67,16 @@ export function googleError(
   return { status: code, headers, chunks: [googleErrorBody(code, message, options.details)] };
 }
 
+/** The answer of a scripted `status` fault: Google's error body, with the details and header asked for. */
+export function statusAnswer(fault: { status: number; message?: string; retryAfter?: string; retryDelay?: string; reason?: string }): PlannedAnswer {
+  const details: unknown[] = [];
+  if (fault.reason !== undefined) {
+    details.push({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: fault.reason, domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } });
+  }
+  if (fault.retryDelay !== undefined) details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: fault.retryDelay });
+  return googleError(fault.status, fault.message, { details, ...(fault.retryAfter === undefined ? {} : { retryAfter: fault.retryAfter }) });
+}
+
 /** 400 INVALID_ARGUMENT with a field-violation message, the way Google words request validation failures. */
 export function invalidArgument(message: string): PlannedAnswer {
   return googleError(400, message);

@@ -29,7 +29,7 @@ test('banana-emulator starts from args, writes credentials, answers, and exits o
     expect(sa).toMatchObject({ type: 'service_account', token_uri: `${url}/token` });
 
     const res = await fetch(`${url}/v1beta/models/m:generateContent`, { method: 'POST', headers: { 'x-goog-api-key': 'wrong' }, body: '{}' });
-    expect(res.status).toBe(401);
+    expect(res.status).toBe(400); // Google's answer to a wrong key
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -37,6 +37,18 @@ describe('faults', () => {
     expect(emu.requests[0]!.status).toBe(429);
   });
 
+  test("status with Google's own details: RetryInfo (its wait hint on a 429, no header) and ErrorInfo", async () => {
+    emu.script({ type: 'status', status: 429, retryDelay: '47s' });
+    const limited = await callGemini(emu, request);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBeNull();
+    expect(limited.json.error.details).toEqual([{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '47s' }]);
+    emu.script({ type: 'status', status: 400, message: 'API key expired. Please renew the API key.', reason: 'API_KEY_EXPIRED' });
+    const expired = await callGemini(emu, request);
+    expect(expired.json.error).toMatchObject({ status: 'INVALID_ARGUMENT', details: [expect.objectContaining({ reason: 'API_KEY_EXPIRED' })] });
+    expect(() => emu.script({ type: 'status', status: 429, retryDelay: '47 seconds' })).toThrow(/retryDelay/);
+  });
+
   test('latency delays a normal answer', async () => {
     emu.script({ type: 'latency', ms: 300 });
     const started = Date.now();
@@ -196,7 +208,7 @@ describe('faults', () => {
     const strict = await startEmulator({ apiKeys: ['good'] });
     try {
       strict.script({ type: 'status', status: 503 });
-      expect((await callGemini(strict, request, { 'x-goog-api-key': 'bad' })).status).toBe(401);
+      expect((await callGemini(strict, request, { 'x-goog-api-key': 'bad' })).status).toBe(400);
       expect((await callGemini(strict, request, { 'x-goog-api-key': 'good' })).status).toBe(503);
     } finally {
       await strict.close();

@@ -92,10 +92,11 @@ describe('Gemini API generateContent', () => {
     expect(emu.requests[0]!.apiKey).toBe('other-key');
   });
 
-  test('a wrong key is 401 UNAUTHENTICATED; no key is 403', async () => {
+  test('a wrong key is 400 INVALID_ARGUMENT with ErrorInfo API_KEY_INVALID, as Google answers it; no key is 403', async () => {
     const wrong = await callGemini(emu, textRequest('x'), { 'x-goog-api-key': 'nope' });
-    expect(wrong.status).toBe(401);
-    expect(wrong.json.error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED', message: expect.stringContaining('API key not valid') });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.error).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT', message: expect.stringContaining('API key not valid') });
+    expect(wrong.json.error.details).toContainEqual(expect.objectContaining({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }));
     const none = await callGemini(emu, textRequest('x'), {});
     expect(none.status).toBe(403);
     expect(none.json.error.status).toBe('PERMISSION_DENIED');
@@ -109,6 +110,13 @@ describe('Gemini API generateContent', () => {
     ['an empty part', { contents: [{ parts: [{}] }] }, "required oneof field 'data'"],
     ['a non-image inline part', { contents: [{ parts: [{ inlineData: { mimeType: 'application/pdf', data: 'AAAA' } }] }] }, 'Unsupported MIME type'],
     ['bad base64', { contents: [{ parts: [{ inlineData: { mimeType: 'image/png', data: 'not base64!' } }] }] }, 'Base64 decoding failed'],
+    // Google refuses fields it does not know: a carrier sending one must fail here as it would there.
+    ['an unknown top-level field', { ...textRequest('x'), size: '1024x1024' }, 'Unknown name "size": Cannot find field.'],
+    ['an unknown generationConfig field', textRequest('x', undefined, { bogus: 1 }), `Unknown name "bogus" at 'generation_config'`],
+    ["Vertex's imageOutputOptions on the Gemini API", textRequest('x', { imageOutputOptions: { mimeType: 'image/jpeg' } }), `Unknown name "imageOutputOptions" at 'generation_config.image_config'`],
+    ['an unknown part field', { contents: [{ parts: [{ text: 'x', image: 'y' }] }] }, `Unknown name "image" at 'contents[0].parts[0]'`],
+    ["the role 'assistant'", { contents: [{ role: 'assistant', parts: [{ text: 'x' }] }] }, 'valid role: user, model'],
+    ['a response modality that does not exist', { contents: [{ parts: [{ text: 'x' }] }], generationConfig: { responseModalities: ['TEXT', 'PICTURE'] } }, "response_modalities[1]"],
   ])('%s → 400 INVALID_ARGUMENT', async (_name, body, message) => {
     const res = await callGemini(emu, body);
     expect(res.status).toBe(400);
@@ -142,12 +150,6 @@ describe('Gemini API generateContent', () => {
     const res = await callGemini(emu, { contents: [{ parts: [{ text: 'x' }, { inlineData: { mimeType: 'image/png', data } }] }] });
     expect(res.status).toBe(400);
     expect(res.json.error.message).toBe('Request payload size exceeds the limit: 20971520 bytes.');
-  });
-
-  test('imageOutputOptions is a Vertex option: the Gemini API still answers PNG', async () => {
-    const res = await callGemini(emu, textRequest('x', { imageOutputOptions: { mimeType: 'image/jpeg' } }));
-    expect(res.status).toBe(200);
-    expect(imagesOf(res.json).final!.mimeType).toBe('image/png');
   });
 
   test('responseModalities without IMAGE → text only', async () => {

@@ -81,7 +81,7 @@ describe('request validation (default Verified capabilities)', () => {
     const json = JSON.stringify(base);
     // Raw bytes go through fetch: supertest would serialise a Buffer as JSON.
     const post = async (type: string, bytes: Buffer): Promise<{ status: number; body: { error: { message: string } } }> => {
-      const res = await fetch(`${h.origin}${ROUTE}`, { method: 'POST', headers: { 'content-type': type }, body: bytes });
+      const res = await fetch(`${h.origin}${ROUTE}`, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(bytes) });
       return { status: res.status, body: (await res.json()) as { error: { message: string } } };
     };
     const latin1 = await post('application/json; charset=iso-8859-1', Buffer.from(json, 'latin1'));

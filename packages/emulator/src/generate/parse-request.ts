@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { ALL_ASPECT_RATIOS, OUTPUT_SIZES, type AspectRatio, type Resolution } from '@banana-relay/core';
 import type { EmulatorImageFormat } from '../render/image-renderer.js';
 import { field, isObject } from './json-fields.js';
+import { shapeProblem } from './known-fields.js';
 
 /** What a valid generateContent request asks the model for. */
 export interface GenerationSpec {
@@ -50,6 +51,8 @@ interface InlineImage {
  */
 export async function parseGenerateContent(body: unknown, surface: Surface, model: string): Promise<GenerationSpec> {
   if (!isObject(body)) throw new InvalidRequest('Invalid JSON payload received. Expected an object at the top level.');
+  const shape = shapeProblem(body, surface);
+  if (shape !== undefined) throw new InvalidRequest(shape);
   const contents = field(body, 'contents');
   if (contents === undefined || (Array.isArray(contents) && contents.length === 0)) {
     throw new InvalidRequest('* GenerateContentRequest.contents: contents is not specified\n');

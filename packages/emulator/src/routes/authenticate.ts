@@ -17,7 +17,10 @@ export function authenticate(ctx: EmulatorContext, req: IncomingMessage, route: 
       );
     }
     if (ctx.apiKeys && !ctx.apiKeys.has(apiKey)) {
-      return googleError(401, 'API key not valid. Please pass a valid API key.', {
+      // The Gemini API answers a wrong key with 400 INVALID_ARGUMENT, not 401: only its ErrorInfo
+      // reason tells it from a bad request (a relay that goes by the status blames the caller).
+      const message = 'API key not valid. Please pass a valid API key.';
+      return googleError(400, message, {
         details: [
           {
             '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
@@ -25,6 +28,7 @@ export function authenticate(ctx: EmulatorContext, req: IncomingMessage, route: 
             domain: 'googleapis.com',
             metadata: { service: 'generativelanguage.googleapis.com' },
           },
+          { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message },
         ],
       });
     }

@@ -3,7 +3,7 @@ import type { EmulatorContext } from '../context.js';
 import { parseFaultHeader, type Fault } from '../faults.js';
 import { answerImage, answerWithoutImage } from '../generate/answer-images.js';
 import { GEMINI_REQUEST_LIMIT, InvalidRequest, parseGenerateContent } from '../generate/parse-request.js';
-import { googleError, invalidArgument, type PlannedAnswer } from '../google-errors.js';
+import { invalidArgument, statusAnswer, type PlannedAnswer } from '../google-errors.js';
 import { deliver, sleep, untilAborted, type Delivery } from '../http/deliver.js';
 import { readBody } from '../http/read-body.js';
 import type { RecordedRequest } from '../recorded-request.js';
@@ -83,7 +83,7 @@ async function plan(
   body: unknown,
   parseError: string | undefined,
 ): Promise<PlannedAnswer> {
-  if (fault?.type === 'status') return googleError(fault.status, fault.message, { retryAfter: fault.retryAfter });
+  if (fault?.type === 'status') return statusAnswer(fault);
   if (tooLarge || (route.kind === 'gemini' && size > GEMINI_REQUEST_LIMIT)) {
     return invalidArgument(`Request payload size exceeds the limit: ${route.kind === 'gemini' ? GEMINI_REQUEST_LIMIT : VERTEX_REQUEST_LIMIT} bytes.`);
   }

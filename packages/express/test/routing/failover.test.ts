@@ -67,6 +67,8 @@ describe('failover across carriers', () => {
   test.each([
     ['a 400', { type: 'status', status: 400, message: 'bad' }, 'upstream_rejected'],
     ['a content-policy refusal', { type: 'finishReason', reason: 'SAFETY' }, 'content_policy_violation'],
+    // Vertex: the project's own Model Armor policy; another carrier must not be used to get around it.
+    ['a Model Armor block', { type: 'finishReason', reason: 'MODEL_ARMOR' }, 'content_policy_violation'],
   ] as const)('%s on A ends the request at once: 400, B never called', async (_name, fault, code) => {
     h.emulator.script(fault, { match: { apiKey: keyOf('a') } });
     const res = await h.http.post(ROUTE).send(body);

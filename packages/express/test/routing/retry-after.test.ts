@@ -24,6 +24,17 @@ describe('Retry-After', () => {
     expect(wait).toBeLessThanOrEqual(30_000);
   });
 
+  test("Google's own wait hint (RetryInfo.retryDelay in the body, no Retry-After header) keeps the carrier out the same way", async () => {
+    h.emulator.script({ type: 'status', status: 429, retryDelay: '30.2s' }, { match: { apiKey: keyOf('a') } });
+    for (let i = 0; i < 3; i++) expect((await h.http.post(ROUTE).send(body)).status).toBe(200);
+    expect(callOrder(h)).toEqual(['a', 'b', 'b', 'b']);
+    const a = h.relay.carriers().find((c) => c.id === 'a')!;
+    expect(a).toMatchObject({ status: 'rate_limited', available: false });
+    const wait = Date.parse(a.rateLimitedUntil!) - Date.now();
+    expect(wait).toBeGreaterThan(25_000);
+    expect(wait).toBeLessThanOrEqual(31_000);
+  });
+
   test('all carriers rate limited → 429 with the shortest Retry-After, at once and without an upstream call', async () => {
     h.emulator.script({ type: 'status', status: 429, retryAfter: '20' }, { match: { apiKey: keyOf('a') } });
     h.emulator.script({ type: 'status', status: 429, retryAfter: '40' }, { match: { apiKey: keyOf('b') } });

@@ -46,7 +46,8 @@ export async function* withAnswerReadSlots(body: AsyncIterable<Uint8Array>): Asy
     release = await acquire();
     for (;;) {
       waitingForChunk = true;
-      if (release) stall.refresh();
+      // (Re-armed even without a slot: it then does nothing.)
+      stall.refresh();
       const next = await iterator.next();
       waitingForChunk = false;
       if (next.done) return;

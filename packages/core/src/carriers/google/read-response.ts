@@ -11,6 +11,8 @@ const POLICY_REASONS = new Set([
   'RECITATION',
   'IMAGE_RECITATION',
   'OTHER_BLOCK',
+  // Vertex: blocked by the project's Model Armor policy (another carrier must not get around it).
+  'MODEL_ARMOR',
 ]);
 
 /**
