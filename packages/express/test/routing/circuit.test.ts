@@ -81,8 +81,9 @@ describe('circuit breaker: a carrier that keeps failing leaves rotation, then co
   test.each([
     ['a wrong key: 400 API_KEY_INVALID, as the Gemini API answers it', 'API key not valid. Please pass a valid API key.', 'API_KEY_INVALID'],
     ['an expired key: 400 API_KEY_EXPIRED', 'API key expired. Please renew the API key.', 'API_KEY_EXPIRED'],
+    ['a model id that does not exist (or was retired): 404', 'models/gemini-3-pro-image-preview is not found for API version v1beta.', undefined],
   ])('%s takes the carrier out at once; the caller gets its image from the next', async (_name, message, reason) => {
-    h.emulator.script({ type: 'status', status: 400, message, reason }, { match: { apiKey: keyOf('a') } });
+    h.emulator.script({ type: 'status', status: reason === undefined ? 404 : 400, message, ...(reason === undefined ? {} : { reason }) }, { match: { apiKey: keyOf('a') } });
     const res = await h.http.post(ROUTE).send(body);
     expect(res.status).toBe(200);
     expect(h.relay.carriers().find((c) => c.id === 'a')).toMatchObject({ status: 'misconfigured', misconfigured: true });

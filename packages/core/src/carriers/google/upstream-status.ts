@@ -80,7 +80,9 @@ export function upstreamStatusError(status: number, body: unknown, retryAfter: s
     const detail = upstreamMessage(error?.message, secrets);
     return new CarrierError('bad_request', `The model rejected the request${detail ? `: ${detail}` : '.'}`, options);
   }
-  if (status === 401 || status === 403) {
+  // 404: the model id or the location does not exist for this account (a retired preview model, a
+  // region without it): nothing a retry on this carrier will fix.
+  if (status === 401 || status === 403 || status === 404) {
     return new CarrierError('auth', 'The upstream account is not configured correctly.', options);
   }
   if (status === 429) return new CarrierError('rate_limited', 'The upstream model is rate limited.', options);
