@@ -1,5 +1,6 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createRelay, memoryStorage } from '@banana-relay/core';
 import { binary, pathOf, startHarness, type Harness } from './support/harness.js';
 
 const SENTINEL = Buffer.from('sentinel-outside-the-artifact-tree');
@@ -78,5 +79,41 @@ describe('artifact files served by the router', () => {
     const res = await h.http.get(attempt).buffer(true).parse(binary);
     expect(res.status).toBe(404);
     expect((res.body as Buffer).includes(SENTINEL)).toBe(false);
+  });
+});
+
+describe('mounted under a path', () => {
+  test('with the path in publicBaseUrl, the returned URL serves the file; the route and the files move together', async () => {
+    const h = await startHarness({ mountPath: '/api' });
+    try {
+      const res = await h.http.post('/api/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'a banana' });
+      expect(res.status).toBe(200);
+      const path = pathOf(res.body.data[0].url as string);
+      expect(path).toMatch(/^\/api\/task-artifacts\//);
+      const file = await h.http.get(path).buffer(true).parse(binary);
+      expect(file.status).toBe(200);
+      expect(file.headers['content-type']).toBe('image/png');
+      expect((await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'x' })).status).toBe(404);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('artifactPrefix', () => {
+  test("written as a URL folder ('/media/') it is the folder 'media'; an unusable one fails at startup, before any upstream call", async () => {
+    const h = await startHarness({ artifactPrefix: '/media/' });
+    try {
+      const res = await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'a banana' });
+      expect(res.status).toBe(200);
+      const path = pathOf(res.body.data[0].url as string);
+      expect(path).toMatch(/^\/media\/\d{4}\//);
+      expect((await h.http.get(path).buffer(true).parse(binary)).status).toBe(200);
+    } finally {
+      await h.close();
+    }
+    for (const artifactPrefix of ['', '/', 'a b', '../up', 'media//x']) {
+      expect(() => createRelay({ carriers: [], storage: memoryStorage({ publicBaseUrl: 'http://127.0.0.1' }), artifactPrefix })).toThrow(/artifactPrefix/);
+    }
   });
 });

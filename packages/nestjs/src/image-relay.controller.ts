@@ -1,5 +1,5 @@
 import { clientGoneSignal, sendWebResponse, toWebRequest, type Relay } from '@banana-relay/core';
-import { All, Controller, Inject, Req, Res, UseFilters, type Type } from '@nestjs/common';
+import { All, Controller, Inject, Logger, Req, Res, UseFilters, type Type } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { IMAGE_RELAY } from './image-relay.options.js';
 import { OpenAIExceptionFilter } from './openai-exception.filter.js';
@@ -9,6 +9,17 @@ function artifactPath(req: Request, prefix: string): string {
   const raw = req.originalUrl.split('?')[0] ?? '';
   const at = raw.indexOf(`/${prefix}/`);
   return at < 0 ? raw : raw.slice(at);
+}
+
+let warnedAboutBodyParser = false;
+
+/** Says once that Nest's JSON body parser ran before the relay: its limit and its errors then apply. */
+function warnIfParsedByHost(req: Request): void {
+  if (warnedAboutBodyParser || req.body === undefined) return;
+  warnedAboutBodyParser = true;
+  new Logger('ImageRelayModule').warn(
+    "Nest's JSON body parser read this route's body first: its 100 KB limit and its error format apply, not the relay's. Create the app with NestFactory.create(AppModule, { bodyParser: false }) (see the README).",
+  );
 }
 
 /**
@@ -23,6 +34,7 @@ export function createImageRelayController(path: string, artifactPrefix: string,
 
     @All(path)
     async generate(@Req() req: Request, @Res() res: Response): Promise<void> {
+      warnIfParsedByHost(req);
       const pathname = req.originalUrl.split('?')[0] ?? path;
       const request = toWebRequest(req, pathname, clientGoneSignal(res));
       await sendWebResponse(await this.relay.fetch(request, { routePath: pathname }), res);
@@ -31,8 +43,11 @@ export function createImageRelayController(path: string, artifactPrefix: string,
     @All(extraPaths)
     async extra(@Req() req: Request, @Res() res: Response): Promise<void> {
       const pathname = req.originalUrl.split('?')[0] ?? '/';
-      const request = toWebRequest(req, pathname, clientGoneSignal(res));
-      // The generation path is passed so that the OpenAPI document names the route where it is mounted.
+      // Under a global prefix (`app.setGlobalPrefix('api')`) the relay is given the path it knows. The
+      // OpenAPI document's paths stay relative to the prefix, as under an Express mount (its `servers`
+      // option names the prefix); the generation path is passed as configured in the module.
+      const own = extraPaths.find((p) => pathname.endsWith(p)) ?? pathname;
+      const request = toWebRequest(req, own, clientGoneSignal(res));
       await sendWebResponse(await this.relay.fetch(request, { routePath: path }), res);
     }
 

@@ -1,6 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { createImageRelayController } from './image-relay.controller.js';
-import type { ImageRelayModuleExtras, ImageRelayModuleOptions } from './image-relay.options.js';
+import { IMAGE_RELAY_ARTIFACT_PREFIX, type ImageRelayModuleExtras, type ImageRelayModuleOptions } from './image-relay.options.js';
 
 const DEFAULTS: Required<ImageRelayModuleExtras> = {
   isGlobal: false,
@@ -11,11 +11,15 @@ const DEFAULTS: Required<ImageRelayModuleExtras> = {
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } = new ConfigurableModuleBuilder<ImageRelayModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras<ImageRelayModuleExtras>(DEFAULTS, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal ?? false,
-    controllers: [
-      createImageRelayController(extras.path ?? DEFAULTS.path, extras.artifactPrefix ?? DEFAULTS.artifactPrefix, extras.extraPaths ?? DEFAULTS.extraPaths),
-    ],
-  }))
+  .setExtras<ImageRelayModuleExtras>(DEFAULTS, (definition, extras) => {
+    // Written as a URL folder ('/media/') or as a key prefix ('media'): the same folder.
+    const artifactPrefix = (extras.artifactPrefix ?? DEFAULTS.artifactPrefix).replace(/^\/+|\/+$/g, '');
+    return {
+      ...definition,
+      global: extras.isGlobal ?? false,
+      controllers: [createImageRelayController(extras.path ?? DEFAULTS.path, artifactPrefix, extras.extraPaths ?? DEFAULTS.extraPaths)],
+      // The relay writes artifacts under the folder the controller serves (see ImageRelayService).
+      providers: [...(definition.providers ?? []), { provide: IMAGE_RELAY_ARTIFACT_PREFIX, useValue: artifactPrefix }],
+    };
+  })
   .build();

@@ -9,7 +9,10 @@ export interface ImageRelayModuleExtras {
   isGlobal?: boolean;
   /** Path of the generation route. Default `/v1/images/generations`. */
   path?: string;
-  /** First folder of artifact URLs served by the module (must match `artifactPrefix`). Default `task-artifacts`. */
+  /**
+   * First folder of artifact URLs served by the module. Default `task-artifacts`. The relay writes
+   * its artifacts there too: leave the relay options' `artifactPrefix` out (if given, it must match).
+   */
   artifactPrefix?: string;
   /**
    * Other paths the relay serves when its options turn them on. Default: the OpenAPI document
@@ -21,3 +24,6 @@ export interface ImageRelayModuleExtras {
 
 /** Injection token of the running core `Relay` (the same object as `ImageRelayService.relay`). */
 export const IMAGE_RELAY = Symbol('banana-relay:relay');
+
+/** Injection token of the module's artifact folder (its `artifactPrefix` extra, normalized). */
+export const IMAGE_RELAY_ARTIFACT_PREFIX = Symbol('banana-relay:artifact-prefix');

@@ -1,7 +1,7 @@
 import { createRelay, type GenerateOptions, type ImagesResponse, type Relay } from '@banana-relay/core';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { MODULE_OPTIONS_TOKEN } from './image-relay.module-definition.js';
-import type { ImageRelayModuleOptions } from './image-relay.options.js';
+import { IMAGE_RELAY_ARTIFACT_PREFIX, type ImageRelayModuleOptions } from './image-relay.options.js';
 
 /** The relay as a Nest provider: host code calls it without HTTP. */
 @Injectable()
@@ -9,8 +9,13 @@ export class ImageRelayService implements OnApplicationShutdown {
   /** The core relay (for `fetch`, `capabilities` and anything not wrapped here). */
   readonly relay: Relay;
 
-  constructor(@Inject(MODULE_OPTIONS_TOKEN) options: ImageRelayModuleOptions) {
-    this.relay = createRelay(options);
+  constructor(@Inject(MODULE_OPTIONS_TOKEN) options: ImageRelayModuleOptions, @Inject(IMAGE_RELAY_ARTIFACT_PREFIX) artifactPrefix: string) {
+    const own = options.artifactPrefix?.replace(/^\/+|\/+$/g, '');
+    // Two different folders would archive images where the module serves nothing: refused at startup.
+    if (own !== undefined && own !== artifactPrefix) {
+      throw new TypeError(`ImageRelayModule: the relay's artifactPrefix '${own}' differs from the module's '${artifactPrefix}': set it once, in the module's forRoot/forRootAsync extras.`);
+    }
+    this.relay = createRelay({ ...options, artifactPrefix });
   }
 
   /** Generates images from a request body; resolves to `{ created, data }` or throws a RelayError. */

@@ -79,11 +79,11 @@ describe('ImageRelayModule', () => {
     onEvent: (e: RelayEvent) => events.push(e),
   });
 
-  async function boot(moduleImports: unknown[], setup?: (app: INestApplication) => void, providers: unknown[] = []): Promise<INestApplication> {
+  async function boot(moduleImports: unknown[], setup?: (app: INestApplication) => void, providers: unknown[] = [], bodyParser = true): Promise<INestApplication> {
     @Module({ imports: moduleImports as never[], controllers: [HostController], providers: providers as never[] })
     class AppModule {}
     const ref = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = ref.createNestApplication({ logger: false });
+    app = ref.createNestApplication({ logger: false, bodyParser });
     setup?.(app);
     await app.init();
     return app;
@@ -179,6 +179,53 @@ describe('ImageRelayModule', () => {
       .attach('image[]', png, { filename: 'ref.png', contentType: 'image/png' });
     expect(res.status).toBe(200);
     expect(res.body.data).toHaveLength(1);
+  });
+
+  test("with Nest's body parser off (as the README says), body errors are the relay's, in the OpenAI shape, under a host filter", async () => {
+    const options = { ...relayOptions(), limits: {} }; // the relay's default 1 MiB limit
+    const nest = await boot([ImageRelayModule.forRoot(options)], (a) => a.useGlobalFilters(new HostFilter()), [], false);
+    const server = nest.getHttpServer();
+    // Over Nest's own 100 KB default, under the relay's limit: the relay reads it (and answers its 400 for the prompt).
+    const mid = await request(server).post('/v1/images/generations').send({ ...body, prompt: 'x'.repeat(200_000) });
+    expect(mid.status).toBe(400);
+    expect(mid.body.error).toMatchObject({ param: 'prompt', code: 'string_above_max_length' });
+    const tooLarge = await request(server).post('/v1/images/generations').send({ ...body, prompt: 'x'.repeat(2 * 1024 * 1024) });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body.error.code).toBe('request_too_large');
+    const malformed = await request(server).post('/v1/images/generations').set('content-type', 'application/json').send('{"model": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe('invalid_json');
+    expect((await request(server).post('/v1/images/generations').send(body)).status).toBe(200);
+  });
+
+  test("under a global prefix: the route, the OpenAPI document, the uploads route and the artifact URLs (publicBaseUrl with the prefix)", async () => {
+    const options = { ...relayOptions(), limits: {}, edits: { enabled: true }, storage: localDiskStorage({ dir, publicBaseUrl: 'http://127.0.0.1/api' }) };
+    const nest = await boot([ImageRelayModule.forRoot(options)], (a) => a.setGlobalPrefix('api'));
+    const server = nest.getHttpServer();
+    const res = await request(server).post('/api/v1/images/generations').send(body);
+    expect(res.status).toBe(200);
+    expect((await request(server).get(new URL(res.body.data[0].url as string).pathname)).status).toBe(200);
+    const openapi = await request(server).get('/api/v1/images/openapi.json');
+    expect(openapi.status).toBe(200);
+    // Paths relative to the prefix, as under an Express mount (the `servers` option names it).
+    expect(Object.keys(openapi.body.paths)).toEqual(['/v1/images/generations', '/v1/images/edits']);
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3c3' } }).png().toBuffer();
+    const edit = await request(server).post('/api/v1/images/edits').field('model', 'nano-banana-pro').field('prompt', 'blue').attach('image[]', png, { filename: 'a.png', contentType: 'image/png' });
+    expect(edit.status).toBe(200);
+  });
+
+  test('the artifact folder is set once, in the module (a URL folder spelling works); a different one in the relay options is refused at startup', async () => {
+    const nest = await boot([ImageRelayModule.forRootAsync({ useFactory: () => relayOptions(), artifactPrefix: '/media/' })]);
+    const res = await request(nest.getHttpServer()).post('/v1/images/generations').send(body);
+    expect(res.status).toBe(200);
+    const path = new URL(res.body.data[0].url as string).pathname;
+    expect(path).toMatch(/^\/media\/\d{4}\//);
+    expect((await request(nest.getHttpServer()).get(path)).status).toBe(200);
+    await app?.close();
+    app = undefined;
+    await expect(boot([ImageRelayModule.forRootAsync({ useFactory: () => ({ ...relayOptions(), artifactPrefix: 'elsewhere' }), artifactPrefix: 'media' })])).rejects.toThrow(
+      /artifactPrefix 'elsewhere' differs from the module's 'media'/,
+    );
   });
 
   test('RelayError thrown by the service surfaces to host code as is', async () => {

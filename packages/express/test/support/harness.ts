@@ -68,7 +68,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const relay = createRelay({
     carriers: carriers ? carriers(emulator) : [emulatedGemini(emulator)],
-    storage: storage ?? localDiskStorage({ dir: storageDir, publicBaseUrl: origin }),
+    // Mounted under a path, the artifacts are served under it too: the README's recipe.
+    storage: storage ?? localDiskStorage({ dir: storageDir, publicBaseUrl: `${origin}${mountPath ?? ''}` }),
     references: { allowHosts: [images.hostPort], ...references },
     onEvent: (event) => events.push(event),
     ...rest,
