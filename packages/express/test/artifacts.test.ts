@@ -117,3 +117,20 @@ describe('artifactPrefix', () => {
     }
   });
 });
+
+describe('memoryStorage too small for a whole request', () => {
+  test('n = 2 with room for one image: 502 storage_error, never a URL that is already gone', async () => {
+    // Room for one 1K image of the emulator's (about 1 MB for this prompt), not two.
+    const storage = memoryStorage({ publicBaseUrl: 'http://127.0.0.1', maxBytes: 1_500_000 });
+    const h = await startHarness({ storage });
+    try {
+      await h.emulator.prerender([{ resolution: '1K', aspectRatio: '1:1' }]);
+      const res = await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'a banana', n: 2 });
+      expect(res.status).toBe(502);
+      expect(res.body.error.code).toBe('storage_error');
+      expect(storage.keys()).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+});

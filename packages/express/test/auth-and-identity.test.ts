@@ -38,6 +38,50 @@ describe('authorize with static Bearer keys, request ids and principals', () => 
     expect(accepted).toMatchObject({ requestId: 'req-abc.123', principal: 'globex' });
     expect(finished).toMatchObject({ requestId: 'req-abc.123', principal: 'globex', status: 200 });
     expect(h.events.every((e) => e.requestId === 'req-abc.123')).toBe(true);
+    // Every event of the request names who asked, including the upstream calls and the archived images.
+    const perRequest = h.events.filter((e) => e.type !== 'carrier.health');
+    expect(perRequest.map((e) => e.type)).toEqual(['request.accepted', 'carrier.attempt', 'image.archived', 'request.finished']);
+    expect(perRequest.every((e) => 'principal' in e && e.principal === 'globex')).toBe(true);
+  });
+
+  test('requests refused before validation (401, 405, 413, not JSON) each have their request.finished', async () => {
+    const auth = 'Bearer sk-acme-0123456789';
+    const answers = [
+      await h.http.post(ROUTE).send(body),
+      await h.http.get(ROUTE).set('Authorization', auth),
+      await h.http.post(ROUTE).set('Authorization', auth).send({ ...body, prompt: 'x'.repeat(2 * 1024 * 1024) }),
+      await h.http.post(ROUTE).set('Authorization', auth).set('content-type', 'application/json').send('{"model":'),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([401, 405, 413, 400]);
+    const finished = h.events.filter((e) => e.type === 'request.finished');
+    expect(finished.map((e) => [e.status, e.code, e.images])).toEqual([
+      [401, 'missing_api_key', 0],
+      [405, 'method_not_allowed', 0],
+      [413, 'request_too_large', 0],
+      [400, 'invalid_json', 0],
+    ]);
+    expect(finished.map((e) => e.requestId)).toEqual(answers.map((r) => r.headers['x-request-id']));
+    expect(finished[2]).toMatchObject({ principal: 'acme' });
+    expect(h.emulator.requests).toHaveLength(0);
+  });
+
+  test('an async onEvent listener that rejects breaks nothing: the request answers 200 and the process lives on', async () => {
+    const failing = await startHarness({ onEvent: async () => Promise.reject(new Error('billing database down')) });
+    try {
+      const rejections: unknown[] = [];
+      const onRejection = (reason: unknown): void => void rejections.push(reason);
+      process.on('unhandledRejection', onRejection);
+      try {
+        const res = await failing.http.post(ROUTE).send(body);
+        expect(res.status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(rejections).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onRejection);
+      }
+    } finally {
+      await failing.close();
+    }
   });
 
   test('a request id is generated when absent or unsafe, and echoed', async () => {

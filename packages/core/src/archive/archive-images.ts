@@ -1,5 +1,5 @@
 import { RelayError } from '../contract/errors.js';
-import type { RelayEventListener } from '../events/relay-events.js';
+import type { EmitRelayEvent } from '../events/relay-events.js';
 import type { FinalImage } from '../images/normalize-image.js';
 import { artifactKey, newArtifactId } from '../storage/artifact-key.js';
 import type { PutResult, Storage } from '../storage/storage.js';
@@ -14,9 +14,11 @@ export interface ImageToArchive {
 export interface ArchiveContext {
   storage: Storage;
   requestId: string;
+  /** Who asked, carried into the `image.archived` events. */
+  principal?: string;
   prefix: string;
   signal: AbortSignal;
-  emit: RelayEventListener;
+  emit: EmitRelayEvent;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function archiveImages(images: ImageToArchive[], context: ArchiveCo
     context.emit({
       type: 'image.archived',
       requestId: context.requestId,
+      ...(context.principal === undefined ? {} : { principal: context.principal }),
       key: keys[i]!,
       bytes,
       format: image.format,

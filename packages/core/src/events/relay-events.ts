@@ -16,6 +16,8 @@ export interface RequestAcceptedEvent {
 export interface CarrierAttemptEvent {
   type: 'carrier.attempt';
   requestId: string;
+  /** Who asked, as in `request.accepted`: an upstream call is what costs money. */
+  principal?: string;
   carrierId: string;
   /** 1-based index of the image in the request. */
   image: number;
@@ -38,6 +40,7 @@ export interface CarrierAttemptEvent {
 export interface CarrierFallbackEvent {
   type: 'carrier.fallback';
   requestId: string;
+  principal?: string;
   image: number;
   from: string;
   to: string;
@@ -65,6 +68,7 @@ export interface CarrierHealthEvent {
 export interface ImageArchivedEvent {
   type: 'image.archived';
   requestId: string;
+  principal?: string;
   key: string;
   bytes: number;
   format: string;
@@ -99,15 +103,23 @@ export type RelayEvent =
   | ImageArchivedEvent
   | RequestFinishedEvent;
 
-/** Receives relay events. Must not throw (errors are swallowed so that a logger cannot break a request). */
-export type RelayEventListener = (event: RelayEvent) => void;
+/**
+ * Receives relay events. May be async (a billing write): its errors, thrown or rejected, are swallowed
+ * so that a logger cannot break a request. It is not awaited.
+ */
+export type RelayEventListener = (event: RelayEvent) => void | Promise<void>;
 
-/** Wraps a listener so that a throwing listener never affects a request. */
-export function safeEmitter(listener: RelayEventListener | undefined): RelayEventListener {
+/** How the relay's own modules send an event (through {@link safeEmitter}: never throws). */
+export type EmitRelayEvent = (event: RelayEvent) => void;
+
+/** Wraps a listener so that a throwing or rejecting listener never affects a request. */
+export function safeEmitter(listener: RelayEventListener | undefined): EmitRelayEvent {
   if (!listener) return () => {};
   return (event) => {
     try {
-      listener(event);
+      const result = listener(event);
+      // An async listener's rejection would otherwise be unhandled, which ends the whole process.
+      if (result !== undefined && typeof (result as PromiseLike<void>).then === 'function') void Promise.resolve(result).catch(() => {});
     } catch {
       // A broken logger must not turn a generated image into an error.
     }

@@ -1,4 +1,5 @@
 import type { Authorize } from '../auth/authorize.js';
+import type { EmitRelayEvent } from '../events/relay-events.js';
 import type { ReferenceImage } from '../references/reference-image.js';
 import type { GenerateOptions } from '../relay/generate-images.js';
 import type { ImagesResponse } from '../relay/images-response.js';
@@ -26,13 +27,14 @@ export interface EditsRouteSettings {
   path: string;
   limits: MultipartLimits;
   authorize?: Authorize;
+  emit: EmitRelayEvent;
   /** Generates from a request body and references already received and verified. */
   edit: (body: unknown, images: ReferenceImage[], options: GenerateOptions) => Promise<ImagesResponse>;
 }
 
 /** Handles `POST /v1/images/edits`: read the upload, then the same generation as the JSON route. */
 export function handleEdits(request: Request, settings: EditsRouteSettings): Promise<Response> {
-  return servePost(request, settings.path, settings.authorize, async (options) => {
+  return servePost(request, { path: settings.path, authorize: settings.authorize, emit: settings.emit }, async (options) => {
     const { fields, images } = await readMultipartReferences(request, settings.limits, request.signal);
     return settings.edit(fields, images, options);
   });

@@ -1,5 +1,6 @@
 import type { Authorize } from '../auth/authorize.js';
 import { RelayError } from '../contract/errors.js';
+import type { EmitRelayEvent } from '../events/relay-events.js';
 import { cooperate } from '../scheduling/turn-budget.js';
 import type { GenerateOptions } from '../relay/generate-images.js';
 import type { ImagesResponse } from '../relay/images-response.js';
@@ -17,6 +18,8 @@ export interface FetchHandlerSettings {
   storage: Storage;
   /** Who is calling; runs before the body is read. */
   authorize?: Authorize;
+  /** Where requests refused before the generation report their `request.finished`. */
+  emit: EmitRelayEvent;
   generate: (body: unknown, options: GenerateOptions) => Promise<ImagesResponse>;
   /** Further routes at exact paths (the OpenAPI document, the edits route). */
   routes?: ExtraRoute[];
@@ -75,7 +78,7 @@ export function createFetchHandler(settings: FetchHandlerSettings): HttpSurface 
 async function handleGeneration(request: Request, settings: FetchHandlerSettings): Promise<Response> {
   // Validation and routing are CPU work: in a burst of requests, each waits its turn (see turn-budget).
   await cooperate();
-  return servePost(request, settings.routePath, settings.authorize, async (options) =>
+  return servePost(request, { path: settings.routePath, authorize: settings.authorize, emit: settings.emit }, async (options) =>
     settings.generate(await readJsonBody(request, settings.maxBodyBytes), options),
   );
 }

@@ -5,6 +5,7 @@ import { ReferenceFailure } from '../references/reference-errors.js';
 import type { ReferenceImage } from '../references/reference-image.js';
 import { verifyImage } from '../references/verify-image.js';
 import { discardRest } from './discard-body.js';
+import { strictUtf8 } from './utf8.js';
 
 /** Limits of an uploaded request: the same per-image caps as URL references, plus the text fields. */
 export interface MultipartLimits {
@@ -86,6 +87,9 @@ export async function readMultipartReferences(request: Request, limits: Multipar
   try {
     parser = busboy({
       headers: { 'content-type': contentType },
+      // Text fields arrive as latin1, one character per byte with nothing lost, then are decoded as
+      // strict UTF-8 below: bytes that are not UTF-8 are refused, never sent upstream as U+FFFD.
+      defCharset: 'latin1',
       limits: { fileSize: limits.maxBytes, files: limits.maxReferences + 1, fieldSize: limits.maxFieldBytes, parts: MAX_PARTS },
     });
   } catch (cause) {
@@ -102,14 +106,16 @@ export async function readMultipartReferences(request: Request, limits: Multipar
   let fieldBytes = 0;
   let imageBytes = 0;
 
-  parser.on('field', (name, value, info) => {
-    fieldBytes += name.length + value.length;
+  parser.on('field', (name, raw, info) => {
+    fieldBytes += name.length + raw.length;
     if (info.valueTruncated || fieldBytes > limits.maxFieldBytes) {
       fail(tooLarge(`The text fields of the request are larger than ${limits.maxFieldBytes} bytes.`));
       return;
     }
-    const error = fieldError(name) ?? (name in fields ? invalid(`'${name}' was sent more than once.`, name, 'invalid_value') : undefined);
+    const value = strictUtf8(Buffer.from(raw, 'latin1'));
+    const error = fieldError(name) ?? (Object.hasOwn(fields, name) ? invalid(`'${name}' was sent more than once.`, name, 'invalid_value') : undefined);
     if (error) fail(error);
+    else if (value === undefined) fail(invalid(`'${name}' is not valid UTF-8 text.`, name, 'invalid_value'));
     else fields[name] = fieldValue(name, value);
   });
 

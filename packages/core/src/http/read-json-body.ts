@@ -1,7 +1,6 @@
 import { RelayError } from '../contract/errors.js';
 import { discardRest } from './discard-body.js';
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+import { strictUtf8 } from './utf8.js';
 
 function tooLarge(limit: number): RelayError {
   return new RelayError(413, `The request body is larger than ${limit} bytes.`, { code: 'request_too_large' });
@@ -42,14 +41,9 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
       chunks.push(value);
     }
   }
-  let text: string;
-  try {
-    // `fatal`: bytes that are not UTF-8 are refused, never turned silently into U+FFFD. A leading
-    // byte-order mark is dropped (TextDecoder's default), as RFC 8259 allows.
-    text = UTF8.decode(Buffer.concat(chunks));
-  } catch {
-    throw new RelayError(400, 'The request body is not valid UTF-8.', { code: 'invalid_json' });
-  }
+  // Bytes that are not UTF-8 are refused, never read as U+FFFD; a leading byte-order mark is dropped, as RFC 8259 allows.
+  const text = strictUtf8(Buffer.concat(chunks));
+  if (text === undefined) throw new RelayError(400, 'The request body is not valid UTF-8.', { code: 'invalid_json' });
   if (text.trim() === '') {
     throw new RelayError(400, 'The request body is empty: send a JSON object.', { code: 'invalid_json' });
   }

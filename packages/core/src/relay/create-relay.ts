@@ -109,6 +109,7 @@ export function createRelay(options: RelayOptions): Relay {
     routePath,
     maxBodyBytes,
     ...(options.authorize ? { authorize: options.authorize } : {}),
+    emit,
     edit: (body, images, editOptions) => generateImages(body, deps, editOptions, images),
   });
   const http = createFetchHandler({
@@ -117,6 +118,7 @@ export function createRelay(options: RelayOptions): Relay {
     maxBodyBytes,
     storage: options.storage,
     ...(options.authorize ? { authorize: options.authorize } : {}),
+    emit,
     generate,
     routes,
   });

@@ -1,4 +1,5 @@
 import type { Authorize } from '../auth/authorize.js';
+import type { EmitRelayEvent } from '../events/relay-events.js';
 import type { ContractSettings } from '../contract/request-schema.js';
 import { DEFAULT_EDITS_PATH, handleEdits } from '../http/edits-route.js';
 import type { ExtraRoute } from '../http/fetch-handler.js';
@@ -15,6 +16,7 @@ export interface ExtraRouteDeps {
   routePath: string;
   maxBodyBytes: number;
   authorize?: Authorize;
+  emit: EmitRelayEvent;
   edit: (body: unknown, images: ReferenceImage[], options: GenerateOptions) => Promise<ImagesResponse>;
 }
 
@@ -34,6 +36,7 @@ export function extraRoutes(options: RelayOptions, deps: ExtraRouteDeps): ExtraR
         maxFieldBytes: deps.maxBodyBytes,
       },
       ...(deps.authorize ? { authorize: deps.authorize } : {}),
+      emit: deps.emit,
       edit: deps.edit,
     };
     routes.push({ path: editsPath, handle: (request) => handleEdits(request, settings) });

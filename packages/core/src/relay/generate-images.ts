@@ -4,7 +4,7 @@ import { archiveImages, type ImageToArchive } from '../archive/archive-images.js
 import { CarrierError, type CarrierImage, type CarrierRequest } from '../carriers/carrier.js';
 import type { RequestParser } from '../contract/parse-request.js';
 import { RelayError, toRelayError } from '../contract/errors.js';
-import type { RelayEventListener } from '../events/relay-events.js';
+import type { EmitRelayEvent } from '../events/relay-events.js';
 import { bufferView } from '../images/buffer-view.js';
 import type { ImageFormat } from '../images/image-format.js';
 import { inspectImage } from '../images/inspect-image.js';
@@ -29,7 +29,7 @@ export interface GenerationDeps {
   artifactPrefix: string;
   imageConcurrency: number;
   deadlineMs: number;
-  emit: RelayEventListener;
+  emit: EmitRelayEvent;
   /** Archive images answered inline (`response_format: 'b64_json'`). Default true. */
   archiveB64Json?: boolean;
 }
@@ -46,6 +46,14 @@ export interface GenerateOptions {
   pinnedCarrier?: string;
   /** The HTTP request's headers (`relay.fetch` passes them): read for the operator pin, when `routing.pinning` is on. */
   headers?: Headers;
+}
+
+/** Errors whose `request.finished` event generateImages has sent already. */
+const reported = new WeakSet<object>();
+
+/** Whether `err` ended a request whose `request.finished` event was sent (by generateImages). */
+export function finishReported(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && reported.has(err);
 }
 
 /**
@@ -118,7 +126,7 @@ export async function generateImages(
       Array.from({ length: request.n }, (_, i) =>
         limit(async (): Promise<ImageToArchive> => {
           try {
-            return await oneImage(route, carrierRequest, { signal, image: i + 1 });
+            return await oneImage(route, carrierRequest, { signal, image: i + 1, ...(options.principal === undefined ? {} : { principal: options.principal }) });
           } catch (err) {
             siblings.abort();
             throw err instanceof CarrierError ? relayErrorFromCarrier(err) : err;
@@ -129,7 +137,14 @@ export async function generateImages(
     if (signal.aborted) throw signal.reason;
     const archive = request.responseFormat === 'url' || deps.archiveB64Json !== false;
     const urls = archive
-      ? await archiveImages(images, { storage: deps.storage, requestId, prefix: deps.artifactPrefix, signal, emit: deps.emit })
+      ? await archiveImages(images, {
+          storage: deps.storage,
+          requestId,
+          ...(options.principal === undefined ? {} : { principal: options.principal }),
+          prefix: deps.artifactPrefix,
+          signal,
+          emit: deps.emit,
+        })
       : undefined;
     finish(200, images.length);
     return imagesResponse({
@@ -145,6 +160,7 @@ export async function generateImages(
         ? new RelayError(504, 'The request did not complete within its deadline.', { code: 'deadline_exceeded', cause: err })
         : toRelayError(err);
     finish(error.status, 0, error.code ?? undefined);
+    reported.add(error);
     throw error;
   } finally {
     deadline.dispose();

@@ -1,6 +1,6 @@
 import { CarrierError, type Carrier, type CarrierImage, type CarrierRequest } from '../carriers/carrier.js';
 import { RelayError } from '../contract/errors.js';
-import type { RelayEventListener } from '../events/relay-events.js';
+import type { EmitRelayEvent } from '../events/relay-events.js';
 import { linkedSignal } from '../signals/linked-signal.js';
 import type { CallOutcome } from './carrier-health.js';
 import { CarrierSlot, type CarrierState } from './carrier-state.js';
@@ -25,11 +25,18 @@ export interface RouteContext {
   signal: AbortSignal;
   /** 1-based image index within the request. */
   image: number;
+  /** Who asked, carried into the attempt and fallback events. */
+  principal?: string;
   /**
    * Looks at a carrier's image before its attempt counts as a success. A CarrierError it throws fails
    * the attempt like the carrier's own (a retryable one moves the image on to the next carrier).
    */
   check?: (image: CarrierImage) => Promise<void>;
+}
+
+/** The `principal` field of an event, when the request has one. */
+function principalOf(context: RouteContext): { principal?: string } {
+  return context.principal === undefined ? {} : { principal: context.principal };
 }
 
 /** The carriers one request may use, settled (and checked) before anything is downloaded. */
@@ -108,9 +115,9 @@ export class CarrierRouter {
   readonly #slots: CarrierSlot[];
   readonly #byId: Map<string, CarrierSlot>;
   readonly #routing: ResolvedRouting;
-  readonly #emit: RelayEventListener;
+  readonly #emit: EmitRelayEvent;
 
-  constructor(carriers: readonly Carrier[], routing: ResolvedRouting, emit: RelayEventListener) {
+  constructor(carriers: readonly Carrier[], routing: ResolvedRouting, emit: EmitRelayEvent) {
     this.#routing = routing;
     this.#emit = emit;
     this.#slots = carriers.map((carrier) => {
@@ -217,7 +224,7 @@ export class CarrierRouter {
       }
       if (last !== undefined) {
         const reason = last.error instanceof CarrierError ? last.error.kind : 'unknown';
-        this.#emit({ type: 'carrier.fallback', requestId: request.requestId, image: context.image, from: last.slot.id, to: slot.id, reason, attempt, delayMs });
+        this.#emit({ type: 'carrier.fallback', requestId: request.requestId, ...principalOf(context), image: context.image, from: last.slot.id, to: slot.id, reason, attempt, delayMs });
       }
       tries.set(slot, (tries.get(slot) ?? 0) + 1);
       const ticket = slot.begin(pinned, request.requestId);
@@ -225,6 +232,7 @@ export class CarrierRouter {
       const common = {
         type: 'carrier.attempt',
         requestId: request.requestId,
+        ...principalOf(context),
         carrierId: slot.id,
         image: context.image,
         attempt,

@@ -16,6 +16,8 @@ export type MemoryStorage = Storage & { keys(): string[] };
 
 interface Entry {
   bytes: Buffer;
+  /** The request it was stored for (`metadata.requestId`): never evicted to make room for that request's other images. */
+  requestId: string | undefined;
   contentType: string;
   etag: string;
   lastModified: Date;
@@ -39,11 +41,14 @@ async function* slices(bytes: Buffer, start: number, end: number): AsyncGenerato
 
 /**
  * An in-memory {@link Storage} for tests and ephemeral setups. Bounded by `maxBytes`: storing past it
- * evicts the oldest artifacts (whose URLs then answer 404). Artifacts are lost on restart.
+ * evicts the oldest artifacts (whose URLs then answer 404), except the other images of the request
+ * being stored (with no room left without them, the write fails). Artifacts are lost on restart.
  */
 export function memoryStorage(options: MemoryStorageOptions): MemoryStorage {
   const baseUrl = options.publicBaseUrl.replace(/\/+$/, '');
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  // Checked now: a store that can hold nothing would fail every request, after its upstream calls.
+  if (!(Number.isFinite(maxBytes) && maxBytes > 0)) throw new TypeError('memoryStorage: maxBytes must be a positive number');
   // A Map iterates in insertion order, which makes it its own eviction queue.
   const entries = new Map<string, Entry>();
   let total = 0;
@@ -62,12 +67,19 @@ export function memoryStorage(options: MemoryStorageOptions): MemoryStorage {
     putOptions.signal?.throwIfAborted();
     if (bytes.byteLength > maxBytes) throw new Error('memoryStorage: artifact larger than maxBytes');
     remove(key); // a rewrite counts as newest
-    for (const oldest of entries.keys()) {
+    const requestId = putOptions.metadata?.requestId;
+    // The oldest go first, but not the other images of this same request: their URLs are about to be
+    // returned with this one's, and must not answer 404 the moment they are handed out.
+    const evictable = [...entries].filter(([, entry]) => requestId === undefined || entry.requestId !== requestId);
+    const room = evictable.reduce((sum, [, entry]) => sum + entry.bytes.byteLength, maxBytes - total);
+    if (bytes.byteLength > room) throw new Error("memoryStorage: no room without evicting this request's other images");
+    for (const [oldest] of evictable) {
       if (total + bytes.byteLength <= maxBytes) break;
       remove(oldest);
     }
     entries.set(key, {
       bytes,
+      requestId,
       contentType: putOptions.contentType,
       etag: `"${createHash('sha1').update(bytes).digest('hex')}"`,
       lastModified: new Date(),

@@ -96,6 +96,31 @@ describe('readMultipartReferences', () => {
     expect(await failure(readMultipartReferences(formRequest(form), LIMITS))).toMatchObject({ status: 400, param, code });
   });
 
+  test('text fields are UTF-8: other bytes → 400 naming the field (never sent on as U+FFFD); UTF-8 text passes whole', async () => {
+    const image = await png();
+    const body = (prompt: Buffer): Uint8Array => {
+      const head = Buffer.from('--b\r\ncontent-disposition: form-data; name="model"\r\n\r\nnano-banana-pro\r\n--b\r\ncontent-disposition: form-data; name="prompt"\r\n\r\n');
+      const file = Buffer.from('\r\n--b\r\ncontent-disposition: form-data; name="image"; filename="a.png"\r\ncontent-type: image/png\r\n\r\n');
+      return new Uint8Array(Buffer.concat([head, prompt, file, image, Buffer.from('\r\n--b--\r\n')]));
+    };
+    const latin1 = streamed('multipart/form-data; boundary=b', [body(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0xff]))]);
+    expect(await failure(readMultipartReferences(latin1, LIMITS))).toMatchObject({ status: 400, param: 'prompt', code: 'invalid_value', message: expect.stringContaining('UTF-8') });
+    const utf8 = await readMultipartReferences(streamed('multipart/form-data; boundary=b', [body(Buffer.from('café 🍌', 'utf8'))]), LIMITS);
+    expect(utf8.fields.prompt).toBe('café 🍌');
+  });
+
+  test("a field named like an Object member (constructor, toString) is read as any other field, not as 'sent twice'", async () => {
+    for (const name of ['constructor', 'toString']) {
+      const form = new FormData();
+      form.append('prompt', 'a');
+      form.append(name, 'x');
+      form.append('image', blob([await png()]), 'a.png');
+      // The request schema then refuses it as an unknown field, naming it.
+      const { fields } = await readMultipartReferences(formRequest(form), LIMITS);
+      expect(Object.hasOwn(fields, name) && fields[name]).toBe('x');
+    }
+  });
+
   test('a field sent twice → 400', async () => {
     const form = new FormData();
     form.append('prompt', 'a');

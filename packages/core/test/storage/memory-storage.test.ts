@@ -74,6 +74,25 @@ describe('memoryStorage', () => {
     expect(storage.keys()).toEqual(['d-1.png']);
   });
 
+  it("never evicts the other images of the request it is storing: with no room left without them, the write fails", async () => {
+    const storage = memoryStorage({ publicBaseUrl: 'http://x', maxBytes: 250 });
+    const of = (requestId: string) => ({ ...PNG, metadata: { requestId } });
+    await storage.put('task-artifacts/old-1.png', bytesOf(100), of('old'));
+    await storage.put('task-artifacts/r-1.png', bytesOf(100), of('r'));
+    // Room is made from the older request only.
+    await storage.put('task-artifacts/r-2.png', bytesOf(100), of('r'));
+    expect(storage.keys()).toEqual(['task-artifacts/r-1.png', 'task-artifacts/r-2.png']);
+    await expect(storage.put('task-artifacts/r-3.png', bytesOf(100), of('r'))).rejects.toThrow(/no room/);
+    expect(storage.keys()).toEqual(['task-artifacts/r-1.png', 'task-artifacts/r-2.png']);
+    // Another request may evict them (their URLs were returned long ago).
+    await storage.put('task-artifacts/s-1.png', bytesOf(100), of('s'));
+    expect(storage.keys()).toEqual(['task-artifacts/r-2.png', 'task-artifacts/s-1.png']);
+  });
+
+  it('refuses a maxBytes that can hold nothing, at creation', () => {
+    for (const maxBytes of [0, -1, Number.NaN]) expect(() => memoryStorage({ publicBaseUrl: 'http://x', maxBytes })).toThrow(/maxBytes/);
+  });
+
   it('treats a rewrite as the newest entry and accounts its size once', async () => {
     const storage = memoryStorage({ publicBaseUrl: 'http://x', maxBytes: 100 });
     await storage.put('a-1.png', bytesOf(40), PNG);
