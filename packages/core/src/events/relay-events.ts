@@ -104,10 +104,10 @@ export type RelayEvent =
   | RequestFinishedEvent;
 
 /**
- * Receives relay events. May be async (a billing write): its errors, thrown or rejected, are swallowed
- * so that a logger cannot break a request. It is not awaited.
+ * Receives relay events. May be async (a billing write): what it returns is ignored, and its errors,
+ * thrown or rejected, are swallowed so that a logger cannot break a request. It is not awaited.
  */
-export type RelayEventListener = (event: RelayEvent) => void | Promise<void>;
+export type RelayEventListener = (event: RelayEvent) => unknown;
 
 /** How the relay's own modules send an event (through {@link safeEmitter}: never throws). */
 export type EmitRelayEvent = (event: RelayEvent) => void;
