@@ -1,7 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRelay, memoryStorage } from '@banana-relay/core';
-import { binary, pathOf, startHarness, type Harness } from './support/harness.js';
+import { binary, pathOf, startHarness, type Harness, type HarnessOptions } from './support/harness.js';
 
 const SENTINEL = Buffer.from('sentinel-outside-the-artifact-tree');
 
@@ -82,36 +82,41 @@ describe('artifact files served by the router', () => {
   });
 });
 
+/** Starts a harness for one test, and closes it whatever happens. */
+async function withHarness(options: HarnessOptions, run: (h: Harness) => Promise<void>): Promise<void> {
+  const h = await startHarness(options);
+  try {
+    await run(h);
+  } finally {
+    await h.close();
+  }
+}
+
+/** Generates one image through the route at `route`; returns its artifact path once it is seen to serve the PNG. */
+async function servedArtifact(h: Harness, route: string): Promise<string> {
+  const res = await h.http.post(route).send({ model: 'nano-banana-pro', prompt: 'a banana' });
+  expect(res.status).toBe(200);
+  const path = pathOf(res.body.data[0].url as string);
+  const file = await h.http.get(path).buffer(true).parse(binary);
+  expect(file.status).toBe(200);
+  expect(file.headers['content-type']).toBe('image/png');
+  return path;
+}
+
 describe('mounted under a path', () => {
   test('with the path in publicBaseUrl, the returned URL serves the file; the route and the files move together', async () => {
-    const h = await startHarness({ mountPath: '/api' });
-    try {
-      const res = await h.http.post('/api/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'a banana' });
-      expect(res.status).toBe(200);
-      const path = pathOf(res.body.data[0].url as string);
-      expect(path).toMatch(/^\/api\/task-artifacts\//);
-      const file = await h.http.get(path).buffer(true).parse(binary);
-      expect(file.status).toBe(200);
-      expect(file.headers['content-type']).toBe('image/png');
+    await withHarness({ mountPath: '/api' }, async (h) => {
+      expect(await servedArtifact(h, '/api/v1/images/generations')).toMatch(/^\/api\/task-artifacts\//);
       expect((await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'x' })).status).toBe(404);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });
 
 describe('artifactPrefix', () => {
   test("written as a URL folder ('/media/') it is the folder 'media'; an unusable one fails at startup, before any upstream call", async () => {
-    const h = await startHarness({ artifactPrefix: '/media/' });
-    try {
-      const res = await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'a banana' });
-      expect(res.status).toBe(200);
-      const path = pathOf(res.body.data[0].url as string);
-      expect(path).toMatch(/^\/media\/\d{4}\//);
-      expect((await h.http.get(path).buffer(true).parse(binary)).status).toBe(200);
-    } finally {
-      await h.close();
-    }
+    await withHarness({ artifactPrefix: '/media/' }, async (h) => {
+      expect(await servedArtifact(h, '/v1/images/generations')).toMatch(/^\/media\/\d{4}\//);
+    });
     for (const artifactPrefix of ['', '/', 'a b', '../up', 'media//x']) {
       expect(() => createRelay({ carriers: [], storage: memoryStorage({ publicBaseUrl: 'http://127.0.0.1' }), artifactPrefix })).toThrow(/artifactPrefix/);
     }
@@ -122,15 +127,11 @@ describe('memoryStorage too small for a whole request', () => {
   test('n = 2 with room for one image: 502 storage_error, never a URL that is already gone', async () => {
     // Room for one 1K image of the emulator's (about 1 MB for this prompt), not two.
     const storage = memoryStorage({ publicBaseUrl: 'http://127.0.0.1', maxBytes: 1_500_000 });
-    const h = await startHarness({ storage });
-    try {
-      await h.emulator.prerender([{ resolution: '1K', aspectRatio: '1:1' }]);
+    await withHarness({ storage }, async (h) => {
       const res = await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'a banana', n: 2 });
       expect(res.status).toBe(502);
       expect(res.body.error.code).toBe('storage_error');
       expect(storage.keys()).toEqual([]);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });
