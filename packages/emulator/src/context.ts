@@ -15,6 +15,8 @@ export interface EmulatorContext {
   authority: CredentialAuthority;
   faults: FaultQueue;
   requests: RecordedRequest[];
+  /** Most requests kept in `requests`; the oldest are dropped past it. */
+  maxRecordedRequests: number;
   renderer: ImageRenderer;
   /** Cloud Storage buckets, objects and upload sessions. */
   gcs: GcsStore;

@@ -23,6 +23,11 @@ export interface EmulatorOptions {
   tokenTtlSeconds?: number;
   /** Known Vertex projects. Omitted: any project is accepted. The first is the service account's project. */
   projects?: string[];
+  /**
+   * Requests kept in {@link Emulator.requests} (default 10 000); past it the oldest are dropped, so a
+   * long-running emulator (the demo, the bin) does not grow without bound. `reset()` empties it.
+   */
+  maxRecordedRequests?: number;
 }
 
 /** An image size and format to render ahead of time. */
@@ -43,7 +48,7 @@ export interface Emulator {
   readonly tokenUri: string;
   /** Service-account credentials whose key the token endpoint trusts. */
   readonly serviceAccount: ServiceAccountCredentials;
-  /** Every request received, in order. */
+  /** The requests received, in order (the last `maxRecordedRequests` of them). */
   readonly requests: RecordedRequest[];
   /**
    * Cloud Storage on the same base URL (JSON API uploads and object calls, XML API reads with V4 signed
@@ -77,6 +82,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     apiKeys: options.apiKeys ? new Set(options.apiKeys) : undefined,
     projects: options.projects ? new Set(options.projects) : undefined,
     latencyMs: options.latencyMs ?? 0,
+    maxRecordedRequests: options.maxRecordedRequests ?? 10_000,
     faults,
     requests,
     renderer,

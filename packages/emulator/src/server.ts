@@ -59,6 +59,7 @@ async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerRes
     record.location = route.location;
   }
   ctx.requests.push(record);
+  if (ctx.requests.length > ctx.maxRecordedRequests) ctx.requests.splice(0, ctx.requests.length - ctx.maxRecordedRequests);
 
   // 'close' fires once the answer is done or the client went away: either way, stop waiting.
   const abort = new AbortController();

@@ -285,3 +285,16 @@ describe('prerender()', () => {
     }
   });
 });
+
+describe('the record of requests', () => {
+  test('keeps the last maxRecordedRequests, so a long-running emulator does not grow without bound', async () => {
+    const emu = await startEmulator({ maxRecordedRequests: 3 });
+    try {
+      for (let i = 0; i < 5; i++) await callGemini(emu, textRequest(`prompt ${i}`, { imageSize: '1K', aspectRatio: '1:1' }));
+      expect(emu.requests).toHaveLength(3);
+      expect(emu.requests.map((r) => (r.body as { contents: Array<{ parts: Array<{ text: string }> }> }).contents[0]!.parts[0]!.text)).toEqual(['prompt 2', 'prompt 3', 'prompt 4']);
+    } finally {
+      await emu.close();
+    }
+  });
+});

@@ -33,7 +33,11 @@ export interface Relay {
   carriers(): CarrierState[];
   /** Puts one carrier (or every carrier) back in rotation with a clean record, e.g. after fixing its key. */
   resetCarrierHealth(carrierId?: string): void;
-  /** Releases connection pools. */
+  /**
+   * Shuts the relay down gracefully: new requests are refused at once with 503
+   * `relay_shutting_down`, those in flight finish (up to their deadline), then the connection pools
+   * are released. Resolves when all of that is done; calling it again returns the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -112,6 +116,7 @@ export function createRelay(options: RelayOptions): Relay {
     emit,
     edit: (body, images, editOptions) => generateImages(body, deps, editOptions, images),
   });
+  let closing: Promise<void> | undefined;
   const http = createFetchHandler({
     routePath,
     artifactPrefix,
@@ -129,11 +134,14 @@ export function createRelay(options: RelayOptions): Relay {
     capabilities,
     carriers: () => router.states(),
     resetCarrierHealth: (carrierId) => router.resetHealth(carrierId),
-    async close() {
-      await Promise.allSettled([
-        references.close(),
-        ...(options.carriers ?? []).map((c) => (c as { close?: () => Promise<void> }).close?.()),
-      ]);
+    close() {
+      // New requests are refused (503 relay_shutting_down); those admitted finish on open connection
+      // pools, and only then are the pools closed: a shutdown never fails a request half-way, nor
+      // counts a pool closed under a call as a failure of its carrier.
+      closing ??= deps.admission.drain().then(async () => {
+        await Promise.allSettled([references.close(), ...(options.carriers ?? []).map((c) => (c as { close?: () => Promise<void> }).close?.())]);
+      });
+      return closing;
     },
   };
 }

@@ -126,6 +126,8 @@ export async function generateImages(
       Array.from({ length: request.n }, (_, i) =>
         limit(async (): Promise<ImageToArchive> => {
           try {
+            // A sibling failed (or the client left) while this image waited its turn: it never starts.
+            signal.throwIfAborted();
             return await oneImage(route, carrierRequest, { signal, image: i + 1, ...(options.principal === undefined ? {} : { principal: options.principal }) });
           } catch (err) {
             siblings.abort();

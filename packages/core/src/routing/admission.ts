@@ -1,9 +1,14 @@
 import { RelayError } from '../contract/errors.js';
 
-/** The relay-wide limit on requests generating at once: beyond it, requests are answered 429 at once. */
+/**
+ * The relay-wide limit on requests generating at once: beyond it, requests are answered 429 at once.
+ * It also drains the relay on close: new requests are refused, those admitted finish.
+ */
 export class Admission {
   readonly #max: number;
   #inFlight = 0;
+  #closed = false;
+  readonly #idle: Array<() => void> = [];
 
   constructor(maxInFlight: number) {
     this.#max = maxInFlight;
@@ -14,8 +19,18 @@ export class Admission {
     return this.#inFlight;
   }
 
-  /** Admits a request, or throws a 429 `relay_at_capacity`. Call the returned function exactly once when it ends. */
+  /**
+   * Admits a request, or throws: a 503 `relay_shutting_down` once {@link drain} was called, a 429
+   * `relay_at_capacity` when full. Call the returned function exactly once when it ends.
+   */
   enter(): () => void {
+    if (this.#closed) {
+      throw new RelayError(503, 'The relay is shutting down: retry the request (another instance will take it).', {
+        code: 'relay_shutting_down',
+        type: 'server_error',
+        retryAfterSeconds: 1,
+      });
+    }
     if (this.#inFlight >= this.#max) {
       throw new RelayError(429, 'The relay is at capacity: too many image generations are in progress. Retry shortly.', {
         code: 'relay_at_capacity',
@@ -28,6 +43,14 @@ export class Admission {
       if (left) return;
       left = true;
       this.#inFlight -= 1;
+      if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
     };
+  }
+
+  /** Admits no more requests; resolves once those in flight have ended. */
+  drain(): Promise<void> {
+    this.#closed = true;
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 }

@@ -24,6 +24,8 @@ export type CallOutcome =
 export interface HealthTicket {
   /** This call is the half-open probe. */
   probe: boolean;
+  /** The record the call began under: a call begun before a {@link CarrierHealth.reset} does not count after it. */
+  epoch: number;
   /** The request making the call, named in the changes it causes. */
   requestId?: string;
 }
@@ -69,6 +71,7 @@ export class CarrierHealth {
   #failures = 0;
   #totalFailures = 0;
   #rateLimitedUntil = 0;
+  #epoch = 0;
 
   constructor(options: Required<CircuitOptions>, now: () => number, onChange: HealthListener = () => {}) {
     this.#options = options;
@@ -98,13 +101,15 @@ export class CarrierHealth {
     const who = requestId === undefined ? {} : { requestId };
     if (!force && this.#circuit === 'half_open' && !this.#probeInFlight) {
       this.#probeInFlight = true;
-      return { probe: true, ...who };
+      return { probe: true, epoch: this.#epoch, ...who };
     }
-    return { probe: false, ...who };
+    return { probe: false, epoch: this.#epoch, ...who };
   }
 
   /** Records how a call ended; `retryAfterMs` (from `Retry-After`) keeps the carrier out that long, 10 minutes at most. */
   end(ticket: HealthTicket, outcome: CallOutcome, retryAfterMs?: number): void {
+    // Begun before the operator's reset: it says nothing of the carrier as it is now.
+    if (ticket.epoch !== this.#epoch) return;
     if (ticket.probe) this.#probeInFlight = false;
     const requestId = ticket.requestId;
     if (retryAfterMs !== undefined && retryAfterMs > 0) {
@@ -135,7 +140,7 @@ export class CarrierHealth {
       case 'failure':
         this.#failures += 1;
         this.#totalFailures += 1;
-        if (ticket.probe) {
+        if (ticket.probe && this.#circuit === 'half_open') {
           // The probe failed: stay out, twice as long as last time.
           this.#coolDownMs = Math.min(this.#options.maxCoolDownMs, this.#coolDownMs * 2);
           this.#open(this.#coolDownMs, requestId);
@@ -161,6 +166,7 @@ export class CarrierHealth {
     this.#probeInFlight = false;
     this.#failures = 0;
     this.#rateLimitedUntil = 0;
+    this.#epoch += 1;
     if (changed) this.#onChange('healthy', undefined);
   }
 

@@ -114,6 +114,31 @@ describe('CarrierHealth: the circuit breaker of one carrier', () => {
     expect(health.snapshot().status).toBe('healthy');
   });
 
+  test('a probe begun before reset() that then fails does not take the carrier out again', () => {
+    const { health, call, advance } = setup();
+    for (let i = 0; i < 3; i++) call('failure');
+    advance(1_000);
+    expect(health.unavailability()).toBeUndefined(); // half-open now
+    const probe = health.begin();
+    expect(probe.probe).toBe(true);
+    health.reset();
+    health.end(probe, 'failure');
+    expect(health.unavailability()).toBeUndefined();
+    expect(health.snapshot()).toMatchObject({ status: 'healthy', failures: 0 });
+  });
+
+  test('a probe that fails after another call closed the circuit counts as one ordinary failure', () => {
+    const { health, call, advance } = setup();
+    for (let i = 0; i < 3; i++) call('failure');
+    advance(1_000);
+    expect(health.unavailability()).toBeUndefined();
+    const probe = health.begin();
+    health.end(health.begin(true), 'success'); // a pinned call succeeds meanwhile: closed
+    health.end(probe, 'failure');
+    expect(health.unavailability()).toBeUndefined();
+    expect(health.snapshot()).toMatchObject({ status: 'healthy', failures: 1 });
+  });
+
   test('reset() puts the carrier back with a clean record', () => {
     const { health, call } = setup();
     call('misconfigured');

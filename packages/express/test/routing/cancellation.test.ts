@@ -146,3 +146,47 @@ describe('the whole-request deadline', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe('relay.close(): a graceful shutdown', () => {
+  test('a request in flight finishes; new ones get 503 relay_shutting_down at once; no carrier is blamed; close resolves after', async () => {
+    const h = await startHarness({ carriers: (emu) => [carrier(emu, 'a')] });
+    try {
+      h.emulator.script({ type: 'latency', ms: 800 });
+      const inFlight = h.http.post(ROUTE).send(body).then((res) => res);
+      await until(() => callsOf(h, 'a').length === 1, 10_000, 'the upstream call');
+      let closed = false;
+      const closing = h.relay.close().then(() => void (closed = true));
+      const refused = await h.http.post(ROUTE).send(body);
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toMatchObject({ code: 'relay_shutting_down' });
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(closed).toBe(false);
+      expect((await inFlight).status).toBe(200);
+      await closing;
+      expect(callsOf(h, 'a')).toHaveLength(1);
+      expect(h.relay.carriers()).toMatchObject([{ id: 'a', status: 'healthy', failures: 0 }]);
+      // Again: still refused, and close() resolves again.
+      expect((await h.http.post(ROUTE).send(body)).status).toBe(503);
+      await h.relay.close();
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('a failed image and its queued siblings', () => {
+  test('with images taking turns (imageConcurrency 1), the first failing ends the request: the others never start, no attempt after the end', async () => {
+    const h = await startHarness({ carriers: (emu) => [carrier(emu, 'a')], limits: { imageConcurrency: 1 } });
+    try {
+      h.emulator.script({ type: 'status', status: 400, message: 'bad request' });
+      const res = await h.http.post(ROUTE).send({ ...body, n: 4 });
+      expect(res.status).toBe(400);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(callsOf(h, 'a')).toHaveLength(1);
+      expect(eventsOf(h, 'carrier.attempt')).toHaveLength(1);
+      expect(h.events.at(-1)?.type).toBe('request.finished');
+    } finally {
+      await h.close();
+    }
+  });
+});
