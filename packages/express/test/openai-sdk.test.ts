@@ -253,7 +253,11 @@ describe('the edits route behind authorize', () => {
       const acme = new OpenAI({ baseURL: `${h.origin}/v1`, apiKey: 'sk-acme-0123456789', maxRetries: 0 });
       const res = await acme.images.edit(params);
       expect(res.data).toHaveLength(1);
-      expect(h.events.find((e) => e.type === 'request.finished')).toMatchObject({ status: 200, principal: 'acme' });
+      // Both answers have their request.finished: the refusal (no principal) and the generation.
+      expect(h.events.filter((e) => e.type === 'request.finished')).toMatchObject([
+        { status: 401, code: 'invalid_api_key' },
+        { status: 200, principal: 'acme' },
+      ]);
     } finally {
       await h.close();
     }
