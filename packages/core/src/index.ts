@@ -40,7 +40,7 @@ export { relayCarrier } from './carriers/relay-carrier.js';
 export type { RelayCarrierOptions } from './carriers/relay-carrier.js';
 export { localDiskStorage } from './storage/local-disk-storage.js';
 export { memoryStorage } from './storage/memory-storage.js';
-export { artifactKey, newArtifactId, DEFAULT_ARTIFACT_PREFIX } from './storage/artifact-key.js';
+export { artifactKey, artifactPrefixOf, newArtifactId, DEFAULT_ARTIFACT_PREFIX } from './storage/artifact-key.js';
 export type { RelayEvent, RelayEventListener } from './events/relay-events.js';
 export { MODEL_NAME } from './contract/request-schema.js';
 export type { GenerationRequest } from './contract/request-schema.js';

@@ -1,3 +1,4 @@
+import { artifactPrefixOf } from '@banana-relay/core';
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { createImageRelayController } from './image-relay.controller.js';
 import { IMAGE_RELAY_ARTIFACT_PREFIX, type ImageRelayModuleExtras, type ImageRelayModuleOptions } from './image-relay.options.js';
@@ -12,8 +13,8 @@ const DEFAULTS: Required<ImageRelayModuleExtras> = {
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } = new ConfigurableModuleBuilder<ImageRelayModuleOptions>()
   .setClassMethodName('forRoot')
   .setExtras<ImageRelayModuleExtras>(DEFAULTS, (definition, extras) => {
-    // Written as a URL folder ('/media/') or as a key prefix ('media'): the same folder.
-    const artifactPrefix = (extras.artifactPrefix ?? DEFAULTS.artifactPrefix).replace(/^\/+|\/+$/g, '');
+    // Written as a URL folder ('/media/') or as a key prefix ('media'): the same folder; checked at startup.
+    const artifactPrefix = artifactPrefixOf(extras.artifactPrefix ?? DEFAULTS.artifactPrefix);
     return {
       ...definition,
       global: extras.isGlobal ?? false,

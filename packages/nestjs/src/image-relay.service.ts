@@ -1,4 +1,4 @@
-import { createRelay, type GenerateOptions, type ImagesResponse, type Relay } from '@banana-relay/core';
+import { artifactPrefixOf, createRelay, type GenerateOptions, type ImagesResponse, type Relay } from '@banana-relay/core';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { MODULE_OPTIONS_TOKEN } from './image-relay.module-definition.js';
 import { IMAGE_RELAY_ARTIFACT_PREFIX, type ImageRelayModuleOptions } from './image-relay.options.js';
@@ -10,7 +10,7 @@ export class ImageRelayService implements OnApplicationShutdown {
   readonly relay: Relay;
 
   constructor(@Inject(MODULE_OPTIONS_TOKEN) options: ImageRelayModuleOptions, @Inject(IMAGE_RELAY_ARTIFACT_PREFIX) artifactPrefix: string) {
-    const own = options.artifactPrefix?.replace(/^\/+|\/+$/g, '');
+    const own = options.artifactPrefix === undefined ? undefined : artifactPrefixOf(options.artifactPrefix);
     // Two different folders would archive images where the module serves nothing: refused at startup.
     if (own !== undefined && own !== artifactPrefix) {
       throw new TypeError(`ImageRelayModule: the relay's artifactPrefix '${own}' differs from the module's '${artifactPrefix}': set it once, in the module's forRoot/forRootAsync extras.`);

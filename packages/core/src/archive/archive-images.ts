@@ -37,7 +37,8 @@ export async function archiveImages(images: ImageToArchive[], context: ArchiveCo
     images.map(({ image, carrierId }, i) =>
       context.storage.put(keys[i]!, image.bytes, {
         contentType: image.contentType,
-        metadata: { requestId: context.requestId, carrierId },
+        // artifactId: the id all images of this one archive share (the request id may be the caller's, reused).
+        metadata: { requestId: context.requestId, carrierId, artifactId: id },
         signal: context.signal,
       }),
     ),

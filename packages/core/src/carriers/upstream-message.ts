@@ -26,7 +26,8 @@ export function upstreamMessage(message: unknown, secrets: readonly string[] = [
     .replace(/\b(?:AIza|sk-|sk_)[0-9A-Za-z._-]{8,}/g, '[key]')
     .replace(/\bya29\.[0-9A-Za-z._-]+/g, '[token]')
     .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g, '[address]')
-    .replace(/\b(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+):\d{1,5}\b/gi, '[address]')
+    // A host name has a letter (so "2.39:1", a film ratio, is left alone).
+    .replace(/\b(?:localhost|(?=[a-z0-9.-]*[a-z])[a-z0-9-]+(?:\.[a-z0-9-]+)+):\d{1,5}\b/gi, '[address]')
     .replace(/projects\/[^/\s]+/g, 'projects/[project]')
     .slice(0, MAX_LENGTH);
 }

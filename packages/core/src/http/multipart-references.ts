@@ -5,7 +5,6 @@ import { ReferenceFailure } from '../references/reference-errors.js';
 import type { ReferenceImage } from '../references/reference-image.js';
 import { verifyImage } from '../references/verify-image.js';
 import { discardRest } from './discard-body.js';
-import { strictUtf8 } from './utf8.js';
 
 /** Limits of an uploaded request: the same per-image caps as URL references, plus the text fields. */
 export interface MultipartLimits {
@@ -87,9 +86,6 @@ export async function readMultipartReferences(request: Request, limits: Multipar
   try {
     parser = busboy({
       headers: { 'content-type': contentType },
-      // Text fields arrive as latin1, one character per byte with nothing lost, then are decoded as
-      // strict UTF-8 below: bytes that are not UTF-8 are refused, never sent upstream as U+FFFD.
-      defCharset: 'latin1',
       limits: { fileSize: limits.maxBytes, files: limits.maxReferences + 1, fieldSize: limits.maxFieldBytes, parts: MAX_PARTS },
     });
   } catch (cause) {
@@ -101,22 +97,24 @@ export async function readMultipartReferences(request: Request, limits: Multipar
   const fail = (error: RelayError): void => {
     failure ??= error;
   };
-  const fields: Record<string, unknown> = {};
+  // A Map, not an object: a field named `__proto__` or `constructor` is a field like any other.
+  const fields = new Map<string, unknown>();
   const verified: Array<Promise<ReferenceImage | undefined>> = [];
   let fieldBytes = 0;
   let imageBytes = 0;
 
-  parser.on('field', (name, raw, info) => {
-    fieldBytes += name.length + raw.length;
+  parser.on('field', (name, value, info) => {
+    fieldBytes += name.length + value.length;
     if (info.valueTruncated || fieldBytes > limits.maxFieldBytes) {
       fail(tooLarge(`The text fields of the request are larger than ${limits.maxFieldBytes} bytes.`));
       return;
     }
-    const value = strictUtf8(Buffer.from(raw, 'latin1'));
-    const error = fieldError(name) ?? (Object.hasOwn(fields, name) ? invalid(`'${name}' was sent more than once.`, name, 'invalid_value') : undefined);
+    const error = fieldError(name) ?? (fields.has(name) ? invalid(`'${name}' was sent more than once.`, name, 'invalid_value') : undefined);
     if (error) fail(error);
-    else if (value === undefined) fail(invalid(`'${name}' is not valid UTF-8 text.`, name, 'invalid_value'));
-    else fields[name] = fieldValue(name, value);
+    // busboy decodes each field in the charset its part names (UTF-8 by default), replacing what is
+    // not valid with U+FFFD: such a field is refused, never sent upstream mangled.
+    else if (value.includes('\uFFFD')) fail(invalid(`'${name}' is not valid UTF-8 text.`, name, 'invalid_value'));
+    else fields.set(name, fieldValue(name, value));
   });
 
   parser.on('file', (name, stream) => {
@@ -186,7 +184,7 @@ export async function readMultipartReferences(request: Request, limits: Multipar
   const images = await Promise.all(verified);
   if (failure) throw failure;
   if (images.length === 0) throw invalid("'image' is required: upload at least one image file in 'image[]'.", 'image', 'missing_required_parameter');
-  return { fields, images: images as ReferenceImage[] };
+  return { fields: Object.fromEntries(fields), images: images as ReferenceImage[] };
 }
 
 /** Feeds the request body into the parser with backpressure, refusing it past `maxRaw` bytes. */

@@ -49,7 +49,8 @@ export async function servePost(request: Request, settings: PostRouteSettings, r
     });
     return jsonResponse(200, answer, idHeader);
   } catch (err) {
-    const error = toRelayError(err);
+    // The client left while its body was read or its upload checked: a cancellation, not a failure of ours.
+    const error = request.signal.aborted && !finishReported(err) ? new RelayError(499, 'The request was cancelled.', { code: 'request_cancelled', cause: err }) : toRelayError(err);
     if (!finishReported(err)) refused(error);
     const challenge: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
     return errorResponse(error, { ...idHeader, ...challenge });

@@ -3,6 +3,7 @@ import { RelayError } from '../contract/errors.js';
 import { mimeOf } from '../images/image-format.js';
 import { imageWork } from '../images/image-work-slots.js';
 import type { ReferenceImage } from './reference-image.js';
+import { CORRUPT } from './verify-image.js';
 
 /** Shrink attempts before giving up; each aims 10% under the cap, so 2 or 3 usually suffice. */
 const MAX_ATTEMPTS = 8;
@@ -62,7 +63,7 @@ export async function fitInline(ref: ReferenceImage, maxBytes: number): Promise<
       throw tooLarge(`is larger than ${maxBytes} bytes and cannot be converted: use a smaller PNG, JPEG or WEBP image.`, cause);
     }
     // A PNG, JPEG or WEBP that libvips cannot decode is damaged: saying it is too large would mislead.
-    throw new RelayError(400, `image_input[${ref.index}] could not be read as an image (corrupt or truncated): use a valid image file.`, {
+    throw new RelayError(400, `image_input[${ref.index}] ${CORRUPT}`, {
       param: `image_input[${ref.index}]`,
       code: 'unsupported_image_type',
       cause,

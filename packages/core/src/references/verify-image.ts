@@ -15,7 +15,8 @@ export interface VerifiedImage {
 /** sharp's name for each format we accept (HEIC and HEIF are both its 'heif'). */
 const SHARP_FORMAT: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpeg', webp: 'webp', heic: 'heif', heif: 'heif' };
 
-const CORRUPT = 'could not be read as an image (corrupt or truncated): use a valid image file.';
+/** What a reference that is damaged is told (here, and when decoding it to shrink it fails). */
+export const CORRUPT = 'could not be read as an image (corrupt or truncated): use a valid image file.';
 const UNSUPPORTED = 'is not a PNG, JPEG, WEBP or HEIC image (the type is read from the bytes, not from Content-Type): use one of those formats.';
 
 function tooManyPixels(width: number, height: number, maxPixels: number): ReferenceFailure {

@@ -7,7 +7,7 @@ import { Admission } from '../routing/admission.js';
 import { CarrierRouter } from '../routing/carrier-router.js';
 import type { CarrierState } from '../routing/carrier-state.js';
 import { resolveRouting } from '../routing/routing-options.js';
-import { DEFAULT_ARTIFACT_PREFIX, isSafeKey } from '../storage/artifact-key.js';
+import { artifactPrefixOf } from '../storage/artifact-key.js';
 import { extraRoutes } from './extra-routes.js';
 import { generateImages, type GenerateOptions } from './generate-images.js';
 import type { ImagesResponse } from './images-response.js';
@@ -59,19 +59,6 @@ function resolveCapabilities(partial: Partial<Capabilities> = {}): Capabilities 
 }
 
 /**
- * The artifact prefix as a key prefix: written as a URL folder (`/media/`) or as a key (`media`), it
- * is the same folder. Checked here, so that a bad one fails at startup rather than on every image,
- * after its upstream call has been paid for.
- */
-function resolveArtifactPrefix(given: string | undefined): string {
-  const prefix = (given ?? DEFAULT_ARTIFACT_PREFIX).replace(/^\/+|\/+$/g, '');
-  if (!isSafeKey(prefix)) {
-    throw new TypeError(`createRelay: artifactPrefix ${JSON.stringify(given)} must be one or more folder names made of letters, digits, '.', '_' or '-'`);
-  }
-  return prefix;
-}
-
-/**
  * Creates a relay: the route's whole behaviour, independent of any web framework.
  *
  * @example
@@ -91,7 +78,7 @@ export function createRelay(options: RelayOptions): Relay {
   const references = createReferenceFetcher(options.references);
   const routing = resolveRouting(options.routing);
   const router = new CarrierRouter(options.carriers ?? [], routing, emit);
-  const artifactPrefix = resolveArtifactPrefix(options.artifactPrefix);
+  const artifactPrefix = artifactPrefixOf(options.artifactPrefix);
   const contract = { capabilities, maxPromptLength: limits.maxPromptLength ?? 8192, maxImages: limits.maxImages ?? 4 };
   const deps = {
     parse: createRequestParser(contract),

@@ -48,10 +48,12 @@ export interface HealthSnapshot {
 }
 
 /**
- * Longest a `Retry-After` keeps a carrier out: a bogus or hostile value (days, years) must not take
- * an account out of rotation until someone notices; past this, the next call finds out again.
+ * Longest a `Retry-After` keeps a carrier out, and longest the relay tells its caller to wait: a bogus
+ * or hostile value (days, years) must not take an account out of rotation until someone notices;
+ * past this, the next call finds out again.
  */
-const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
+export const MAX_RETRY_AFTER_SECONDS = 600;
+const MAX_RETRY_AFTER_MS = MAX_RETRY_AFTER_SECONDS * 1000;
 
 /**
  * The circuit breaker of one carrier: closed (in rotation), open (out of rotation until a cool-down

@@ -1,5 +1,11 @@
 import { CarrierError } from '../carriers/carrier.js';
 import { RelayError } from '../contract/errors.js';
+import { MAX_RETRY_AFTER_SECONDS } from './carrier-health.js';
+
+/** The upstream's wait, as the caller is told it: 10 minutes at most, as the carrier is kept out. */
+function retryAfter(err: CarrierError): { retryAfterSeconds?: number } {
+  return err.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: Math.min(err.retryAfterSeconds, MAX_RETRY_AFTER_SECONDS) };
+}
 
 /** Maps a carrier failure to what the caller sees. Messages stay generic: no keys, URLs or account names. */
 export function relayErrorFromCarrier(err: unknown): RelayError {
@@ -24,7 +30,7 @@ export function relayErrorFromCarrier(err: unknown): RelayError {
     case 'rate_limited':
       return new RelayError(429, 'The upstream model is rate limited. Retry later.', {
         code: 'rate_limited',
-        ...(err.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: err.retryAfterSeconds }),
+        ...retryAfter(err),
         cause,
       });
     case 'timeout':
@@ -36,7 +42,7 @@ export function relayErrorFromCarrier(err: unknown): RelayError {
       if (err.status === 503) {
         return new RelayError(503, 'The upstream model is unavailable. Retry later.', {
           code: 'upstream_unavailable',
-          ...(err.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: err.retryAfterSeconds }),
+          ...retryAfter(err),
           cause,
         });
       }

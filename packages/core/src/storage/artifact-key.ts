@@ -97,3 +97,16 @@ export function isSafeKey(key: string): boolean {
   }
   return true;
 }
+
+/**
+ * An artifact prefix as a key prefix: written as a URL folder (`/media/`) or as a key (`media`), it
+ * is the same folder. Throws a TypeError for one that cannot be a folder, so that a bad setting fails
+ * at startup rather than on every image, after its upstream call has been paid for.
+ */
+export function artifactPrefixOf(given: string | undefined): string {
+  const prefix = (given ?? DEFAULT_ARTIFACT_PREFIX).replace(/^\/+|\/+$/g, '');
+  if (!isSafeKey(prefix)) {
+    throw new TypeError(`artifactPrefix ${JSON.stringify(given)} must be one or more folder names made of letters, digits, '.', '_' or '-'`);
+  }
+  return prefix;
+}

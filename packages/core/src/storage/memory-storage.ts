@@ -16,8 +16,8 @@ export type MemoryStorage = Storage & { keys(): string[] };
 
 interface Entry {
   bytes: Buffer;
-  /** The request it was stored for (`metadata.requestId`): never evicted to make room for that request's other images. */
-  requestId: string | undefined;
+  /** The archive it was stored by (`metadata.artifactId`, one per request): never evicted to make room for that archive's other images. */
+  batch: string | undefined;
   contentType: string;
   etag: string;
   lastModified: Date;
@@ -48,7 +48,7 @@ export function memoryStorage(options: MemoryStorageOptions): MemoryStorage {
   const baseUrl = options.publicBaseUrl.replace(/\/+$/, '');
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   // Checked now: a store that can hold nothing would fail every request, after its upstream calls.
-  if (!(Number.isFinite(maxBytes) && maxBytes > 0)) throw new TypeError('memoryStorage: maxBytes must be a positive number');
+  if (!(maxBytes > 0)) throw new TypeError('memoryStorage: maxBytes must be a positive number (Infinity: no bound)');
   // A Map iterates in insertion order, which makes it its own eviction queue.
   const entries = new Map<string, Entry>();
   let total = 0;
@@ -67,10 +67,10 @@ export function memoryStorage(options: MemoryStorageOptions): MemoryStorage {
     putOptions.signal?.throwIfAborted();
     if (bytes.byteLength > maxBytes) throw new Error('memoryStorage: artifact larger than maxBytes');
     remove(key); // a rewrite counts as newest
-    const requestId = putOptions.metadata?.requestId;
-    // The oldest go first, but not the other images of this same request: their URLs are about to be
-    // returned with this one's, and must not answer 404 the moment they are handed out.
-    const evictable = [...entries].filter(([, entry]) => requestId === undefined || entry.requestId !== requestId);
+    const batch = putOptions.metadata?.artifactId;
+    // The oldest go first, but not the other images of this same request's archive: their URLs are
+    // about to be returned with this one's, and must not answer 404 the moment they are handed out.
+    const evictable = [...entries].filter(([, entry]) => batch === undefined || entry.batch !== batch);
     const room = evictable.reduce((sum, [, entry]) => sum + entry.bytes.byteLength, maxBytes - total);
     if (bytes.byteLength > room) throw new Error("memoryStorage: no room without evicting this request's other images");
     for (const [oldest] of evictable) {
@@ -79,7 +79,7 @@ export function memoryStorage(options: MemoryStorageOptions): MemoryStorage {
     }
     entries.set(key, {
       bytes,
-      requestId,
+      batch,
       contentType: putOptions.contentType,
       etag: `"${createHash('sha1').update(bytes).digest('hex')}"`,
       lastModified: new Date(),

@@ -2,7 +2,7 @@
 export interface PutOptions {
   /** The Content-Type of the bytes (always matching their real format). */
   contentType: string;
-  /** Small metadata record (request id, carrier id) that backends may attach. */
+  /** Small metadata record (request id, carrier id, the artifact id its request's images share) that backends may attach. */
   metadata?: Record<string, string>;
   /** Aborts the write; a storage must then leave nothing at the key. */
   signal?: AbortSignal;

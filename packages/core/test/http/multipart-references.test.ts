@@ -107,10 +107,20 @@ describe('readMultipartReferences', () => {
     expect(await failure(readMultipartReferences(latin1, LIMITS))).toMatchObject({ status: 400, param: 'prompt', code: 'invalid_value', message: expect.stringContaining('UTF-8') });
     const utf8 = await readMultipartReferences(streamed('multipart/form-data; boundary=b', [body(Buffer.from('café 🍌', 'utf8'))]), LIMITS);
     expect(utf8.fields.prompt).toBe('café 🍌');
+    // A part that names its charset (as .NET's HttpClient does) is read in it.
+    const labelled = new FormData();
+    labelled.append('prompt', new Blob(['日本のバナナ, café'], { type: 'text/plain; charset=utf-8' }));
+    labelled.append('image', blob([image]), 'a.png');
+    const raw = Buffer.from(await new Response(labelled).arrayBuffer()).toString('latin1');
+    // FormData sends a Blob as a file part: turn it into a text part with its own Content-Type.
+    const asField = raw.replace(/name="prompt"; filename="blob"/, 'name="prompt"');
+    const boundary = /^--(\S+)/.exec(raw)![1]!;
+    const fields = await readMultipartReferences(streamed(`multipart/form-data; boundary=${boundary}`, [new Uint8Array(Buffer.from(asField, 'latin1'))]), LIMITS);
+    expect(fields.fields.prompt).toBe('日本のバナナ, café');
   });
 
-  test("a field named like an Object member (constructor, toString) is read as any other field, not as 'sent twice'", async () => {
-    for (const name of ['constructor', 'toString']) {
+  test("a field named like an Object member (constructor, toString, __proto__) is read as any other field, not as 'sent twice'", async () => {
+    for (const name of ['constructor', 'toString', '__proto__']) {
       const form = new FormData();
       form.append('prompt', 'a');
       form.append(name, 'x');

@@ -1,4 +1,4 @@
-import { CarrierHealth, type HealthStatus } from '../../src/routing/carrier-health.js';
+import { CarrierHealth, type HealthStatus, type HealthTicket } from '../../src/routing/carrier-health.js';
 
 const circuit = { failureThreshold: 3, coolDownMs: 1_000, maxCoolDownMs: 4_000, misconfiguredMs: 60_000 };
 
@@ -10,7 +10,16 @@ function setup() {
     expect(health.unavailability()).toBeUndefined();
     health.end(health.begin(), outcome, retryAfterMs);
   };
-  return { health, changes, call, advance: (ms: number) => void (now += ms), now: () => now };
+  /** Opens the circuit (3 failures), waits out the cool-down and begins the half-open probe. */
+  const probe = (): HealthTicket => {
+    for (let i = 0; i < 3; i++) call('failure');
+    now += 1_000;
+    expect(health.unavailability()).toBeUndefined(); // half-open now
+    const ticket = health.begin();
+    expect(ticket.probe).toBe(true);
+    return ticket;
+  };
+  return { health, changes, call, probe, advance: (ms: number) => void (now += ms), now: () => now };
 }
 
 describe('CarrierHealth: the circuit breaker of one carrier', () => {
@@ -64,12 +73,8 @@ describe('CarrierHealth: the circuit breaker of one carrier', () => {
   });
 
   test('a probe cancelled by its caller frees the probe slot without judging the carrier', () => {
-    const { health, call, advance } = setup();
-    for (let i = 0; i < 3; i++) call('failure');
-    advance(1_000);
-    expect(health.unavailability()).toBeUndefined();
-    const probe = health.begin();
-    health.end(probe, 'neutral');
+    const { health, probe } = setup();
+    health.end(probe(), 'neutral');
     expect(health.unavailability()).toBeUndefined();
     expect(health.begin().probe).toBe(true);
   });
@@ -115,26 +120,19 @@ describe('CarrierHealth: the circuit breaker of one carrier', () => {
   });
 
   test('a probe begun before reset() that then fails does not take the carrier out again', () => {
-    const { health, call, advance } = setup();
-    for (let i = 0; i < 3; i++) call('failure');
-    advance(1_000);
-    expect(health.unavailability()).toBeUndefined(); // half-open now
-    const probe = health.begin();
-    expect(probe.probe).toBe(true);
+    const { health, probe } = setup();
+    const stale = probe();
     health.reset();
-    health.end(probe, 'failure');
+    health.end(stale, 'failure');
     expect(health.unavailability()).toBeUndefined();
     expect(health.snapshot()).toMatchObject({ status: 'healthy', failures: 0 });
   });
 
   test('a probe that fails after another call closed the circuit counts as one ordinary failure', () => {
-    const { health, call, advance } = setup();
-    for (let i = 0; i < 3; i++) call('failure');
-    advance(1_000);
-    expect(health.unavailability()).toBeUndefined();
-    const probe = health.begin();
+    const { health, probe } = setup();
+    const late = probe();
     health.end(health.begin(true), 'success'); // a pinned call succeeds meanwhile: closed
-    health.end(probe, 'failure');
+    health.end(late, 'failure');
     expect(health.unavailability()).toBeUndefined();
     expect(health.snapshot()).toMatchObject({ status: 'healthy', failures: 1 });
   });

@@ -76,7 +76,8 @@ describe('memoryStorage', () => {
 
   it("never evicts the other images of the request it is storing: with no room left without them, the write fails", async () => {
     const storage = memoryStorage({ publicBaseUrl: 'http://x', maxBytes: 250 });
-    const of = (requestId: string) => ({ ...PNG, metadata: { requestId } });
+    // One archive (one request) shares an artifactId; the request id may be a caller's, reused.
+    const of = (artifactId: string) => ({ ...PNG, metadata: { requestId: 'same-caller-id', artifactId } });
     await storage.put('task-artifacts/old-1.png', bytesOf(100), of('old'));
     await storage.put('task-artifacts/r-1.png', bytesOf(100), of('r'));
     // Room is made from the older request only.
@@ -91,6 +92,7 @@ describe('memoryStorage', () => {
 
   it('refuses a maxBytes that can hold nothing, at creation', () => {
     for (const maxBytes of [0, -1, Number.NaN]) expect(() => memoryStorage({ publicBaseUrl: 'http://x', maxBytes })).toThrow(/maxBytes/);
+    expect(() => memoryStorage({ publicBaseUrl: 'http://x', maxBytes: Number.POSITIVE_INFINITY })).not.toThrow();
   });
 
   it('treats a rewrite as the newest entry and accounts its size once', async () => {

@@ -190,3 +190,21 @@ describe('a failed image and its queued siblings', () => {
     }
   });
 });
+
+describe('a client gone while its body is read', () => {
+  test('is a cancellation (499 request_cancelled in request.finished), not a server error', async () => {
+    const h = await startHarness({ carriers: (emu) => [carrier(emu, 'a')] });
+    try {
+      const req = httpRequest(`${h.origin}${ROUTE}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '5000' } });
+      req.on('error', () => {}); // destroyed on purpose
+      req.write('{"model":"nano-banana-pro","prompt":"');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      req.destroy();
+      await until(() => eventsOf(h, 'request.finished').length === 1, 5_000, 'request.finished');
+      expect(eventsOf(h, 'request.finished')).toMatchObject([{ status: 499, code: 'request_cancelled', images: 0 }]);
+      expect(callsOf(h, 'a')).toHaveLength(0);
+    } finally {
+      await h.close();
+    }
+  });
+});

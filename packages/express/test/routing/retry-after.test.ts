@@ -72,3 +72,19 @@ describe('Retry-After on a single carrier', () => {
     expect(next!.receivedAt - limited!.closedAt!).toBeGreaterThanOrEqual(2_000);
   });
 });
+
+describe('Retry-After beyond reason', () => {
+  test('an upstream naming days: the caller is told 10 minutes at most, as the carrier is kept out', async () => {
+    const h = await startHarness({ carriers: (emu) => [carrier(emu, 'a')] });
+    try {
+      h.emulator.script({ type: 'status', status: 429, retryAfter: String(5 * 24 * 3600) });
+      const res = await h.http.post(ROUTE).send(body);
+      expect(res.status).toBe(429);
+      expect(res.headers['retry-after']).toBe('600');
+      const wait = Date.parse(h.relay.carriers()[0]!.rateLimitedUntil!) - Date.now();
+      expect(wait).toBeLessThanOrEqual(600_000);
+    } finally {
+      await h.close();
+    }
+  });
+});
