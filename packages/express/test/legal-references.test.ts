@@ -44,3 +44,38 @@ describe('legal references reach the upstream intact, or resized to fit its limi
     expect(Math.abs(meta.width! / meta.height! - width / height)).toBeLessThan(0.01);
   });
 });
+
+describe('shrinking references for Vertex: once per request, and never held against the carrier', () => {
+  let h: Harness;
+  let big: Buffer;
+  beforeAll(async () => {
+    h = await startHarness({ carriers: (emu) => [emulatedVertex(emu)] });
+    big = await sharp(randomBytes(2400 * 1800 * 3), { raw: { width: 2400, height: 1800, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+  });
+  afterAll(() => h.close());
+
+  test('n = 3 with a 12 MB reference: it is shrunk once, and the three calls send the same bytes', async () => {
+    h.images.set('/big-n.png', big, 'image/png');
+    const res = await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'edit', n: 3, image_input: h.images.url('/big-n.png') });
+    expect(res.status).toBe(200);
+    const sent = h.emulator.requests
+      .filter((r) => r.kind === 'vertex')
+      .map((r) => ((r.body as { contents: Array<{ parts: InlinePart[] }> }).contents[0]!.parts.find((p) => p.inlineData)!.inlineData!.data));
+    expect(sent).toHaveLength(3);
+    expect(new Set(sent).size).toBe(1);
+  });
+
+  test('a large reference damaged inside: 400 unsupported_image_type each time, and the carrier stays healthy', async () => {
+    const damaged = Buffer.from(big);
+    damaged.fill(0x5a, 1000, damaged.length - 1000);
+    h.images.set('/damaged.png', damaged, 'image/png');
+    for (let i = 0; i < 6; i++) {
+      const res = await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'edit', image_input: h.images.url('/damaged.png') });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'unsupported_image_type', param: 'image_input[0]' });
+    }
+    expect(h.relay.carriers()).toMatchObject([{ id: 'vertex', status: 'healthy', failures: 0 }]);
+    const plain = await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'a banana' });
+    expect(plain.status).toBe(200);
+  });
+});

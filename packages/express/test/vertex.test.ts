@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { binary, emulatedVertex, pathOf, startHarness, type Harness } from './support/harness.js';
 
@@ -29,5 +31,56 @@ describe('Vertex AI carrier', () => {
   test('the token is cached across requests', async () => {
     await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'another banana' });
     expect(h.emulator.requests.filter((r) => r.kind === 'token')).toHaveLength(1);
+  });
+});
+
+describe('Vertex AI carrier: its token endpoint and credentials', () => {
+  test('a token request that never gets an answer fails within tokenTimeoutMs; the next call asks again and goes through', async () => {
+    let tokenRequests = 0;
+    let target = '';
+    // In front of the emulator's token endpoint: the first token request is never answered.
+    const hanging: Server = createServer((req, res) => {
+      tokenRequests += 1;
+      if (tokenRequests === 1) return;
+      const forward = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const tokenUri = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/token`;
+    const h = await startHarness({
+      carriers: (emu) => [emulatedVertex(emu, 'vertex', { credentials: { ...emu.serviceAccount, token_uri: tokenUri }, tokenTimeoutMs: 300 })],
+      limits: { deadlineMs: 20_000 },
+    });
+    target = h.emulator.tokenUri;
+    try {
+      const first = await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'a banana' });
+      expect(first.status).toBeGreaterThanOrEqual(502);
+      h.relay.resetCarrierHealth();
+      const second = await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'a banana' });
+      expect(second.status).toBe(200);
+      expect(tokenRequests).toBe(2);
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
+      await h.close();
+    }
+  });
+
+  test('credentials that cannot sign (a malformed private key) are a misconfiguration, not an outage', async () => {
+    const h = await startHarness({
+      carriers: (emu) => [emulatedVertex(emu, 'vertex', { credentials: { ...emu.serviceAccount, private_key: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n' } })],
+    });
+    try {
+      const res = await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'a banana' });
+      expect(res.status).toBe(502);
+      expect(res.body.error.code).toBe('upstream_misconfigured');
+      expect(JSON.stringify(res.body)).not.toContain('PRIVATE KEY');
+      expect(h.relay.carriers()).toMatchObject([{ id: 'vertex', misconfigured: true }]);
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -36,7 +36,16 @@ export interface DownloadContext {
 
 /** A downloaded body, or the server's word that the cached copy is still current. */
 export type DownloadResult =
-  | { status: 'ok'; bytes: Buffer; finalUrl: string; etag?: string; lastModified?: string; storable: boolean }
+  | {
+      status: 'ok';
+      bytes: Buffer;
+      finalUrl: string;
+      etag?: string;
+      lastModified?: string;
+      storable: boolean;
+      /** How long the server lets a copy be used without asking again (`no-cache`: 0), when it says. */
+      maxAgeMs?: number;
+    }
   | { status: 'not-modified' };
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -47,6 +56,13 @@ const REQUEST_HEADERS = {
   'accept-encoding': 'identity',
   'user-agent': 'banana-relay (reference image fetcher)',
 };
+
+/** `max-age` of a Cache-Control value in ms (`no-cache`: 0, revalidate every time), when it has one. */
+function maxAgeOf(cacheControl: string): { maxAgeMs?: number } {
+  if (/(^|[\s,])no-cache([\s,=]|$)/i.test(cacheControl)) return { maxAgeMs: 0 };
+  const seconds = /(?:^|[\s,])max-age\s*=\s*"?(\d+)/i.exec(cacheControl)?.[1];
+  return seconds === undefined ? {} : { maxAgeMs: Number(seconds) * 1000 };
+}
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const v = headers[name];
@@ -175,6 +191,7 @@ export async function download(start: CheckedHttpUrl, context: DownloadContext):
         ...(etag !== undefined ? { etag } : {}),
         ...(lastModified !== undefined ? { lastModified } : {}),
         storable: !/(^|[\s,])(no-store|private)([\s,=]|$)/i.test(cacheControl),
+        ...maxAgeOf(cacheControl),
       };
     }
   } catch (err) {

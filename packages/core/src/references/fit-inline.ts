@@ -15,13 +15,26 @@ async function encode(
   input: Buffer,
   format: 'jpeg' | 'webp',
   width: number | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<{ data: Buffer; width: number; height: number }> {
   // rotate() applies EXIF orientation first, since re-encoding drops the EXIF that carried it.
   let pipeline = sharp(input).rotate();
   if (width !== undefined) pipeline = pipeline.resize({ width });
   pipeline = format === 'jpeg' ? pipeline.jpeg({ quality: QUALITY }) : pipeline.webp({ quality: QUALITY, alphaQuality: 100 });
-  const { data, info } = await imageWork(() => pipeline.toBuffer({ resolveWithObject: true }));
+  const { data, info } = await imageWork(() => pipeline.toBuffer({ resolveWithObject: true }), signal);
   return { data, width: info.width, height: info.height };
+}
+
+/** WEBP cannot be wider or taller than this; a larger image with alpha is brought under it first. */
+const WEBP_MAX_SIDE = 16_383;
+
+/** The width of the first encoding: full size, except where WEBP's size limit asks for less. */
+function firstWidth(meta: sharp.Metadata, format: 'jpeg' | 'webp'): number | undefined {
+  const { width, height } = meta;
+  if (format !== 'webp' || width === undefined || height === undefined || Math.max(width, height) <= WEBP_MAX_SIDE) return undefined;
+  // EXIF orientations 5-8 swap the sides once rotated, and resize() applies after rotate().
+  const [w, h] = (meta.orientation ?? 1) >= 5 ? [height, width] : [width, height];
+  return Math.floor((w * WEBP_MAX_SIDE) / Math.max(w, h));
 }
 
 /**
@@ -35,8 +48,9 @@ async function encode(
  *
  * @param ref - A verified reference (e.g. from `ReferenceFetcher.fetchAll`).
  * @param maxBytes - The inline budget for this image, e.g. 7 MB for Vertex.
+ * @param signal - Its request's: a re-encoding still waiting for a slot when it aborts is skipped.
  */
-export async function fitInline(ref: ReferenceImage, maxBytes: number): Promise<ReferenceImage> {
+export async function fitInline(ref: ReferenceImage, maxBytes: number, signal?: AbortSignal): Promise<ReferenceImage> {
   if (ref.bytes.length <= maxBytes) return ref;
   const tooLarge = (detail: string, cause?: unknown): RelayError =>
     new RelayError(400, `image_input[${ref.index}] ${detail}`, {
@@ -50,12 +64,12 @@ export async function fitInline(ref: ReferenceImage, maxBytes: number): Promise<
     const meta = await sharp(ref.bytes).metadata();
     format = meta.hasAlpha ? 'webp' : 'jpeg';
     // First re-encode at full size (a PNG photo often fits as JPEG), then shrink by the ratio missed.
-    out = await encode(ref.bytes, format, undefined);
+    out = await encode(ref.bytes, format, firstWidth(meta, format), signal);
     for (let attempt = 1; out.data.length > maxBytes && attempt < MAX_ATTEMPTS; attempt += 1) {
       const scale = Math.sqrt(maxBytes / out.data.length) * 0.9;
       const width = Math.max(1, Math.floor(out.width * scale));
       if (Math.max(width, Math.round(out.height * scale)) < MIN_SIDE) break;
-      out = await encode(ref.bytes, format, width);
+      out = await encode(ref.bytes, format, width, signal);
     }
   } catch (cause) {
     // HEIC with a codec this sharp build cannot decode: it cannot be shrunk, only refused.

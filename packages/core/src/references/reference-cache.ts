@@ -9,6 +9,8 @@ export interface CachedReference {
   lastModified?: string;
   /** When it was stored or last revalidated (ms). */
   storedAt: number;
+  /** The server's `max-age` (or 0 for `no-cache`): the entry is fresh no longer than that, nor than the ttl. */
+  maxAgeMs?: number;
 }
 
 /** Limits of a {@link ReferenceCache}. */
@@ -20,7 +22,7 @@ export interface ReferenceCacheLimits {
 
 /**
  * An in-memory LRU of verified references keyed by URL, bounded by entries and by bytes. An entry
- * is `fresh` for `ttlMs`; after that the caller should revalidate it (or download again) and call
+ * is `fresh` for `ttlMs`, or less when its server said so (`max-age`, `no-cache`); after that the caller should revalidate it (or download again) and call
  * {@link ReferenceCache.refresh} or {@link ReferenceCache.set}.
  */
 export class ReferenceCache {
@@ -48,7 +50,7 @@ export class ReferenceCache {
     if (entry === undefined) return undefined;
     this.entries.delete(key);
     this.entries.set(key, entry);
-    return { entry, fresh: this.now() - entry.storedAt < this.limits.ttlMs };
+    return { entry, fresh: this.now() - entry.storedAt < Math.min(this.limits.ttlMs, entry.maxAgeMs ?? Number.POSITIVE_INFINITY) };
   }
 
   /** Stores (or replaces) an entry, evicting least recently used ones; too big an entry is not stored. */

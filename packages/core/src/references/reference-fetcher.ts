@@ -132,12 +132,15 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
       return entry.image;
     }
     const image = await verifyImage(result.bytes, opts.maxPixels);
-    if (cache !== undefined && result.storable) {
+    // A copy the server wants asked about every time is only worth keeping with a validator to ask with.
+    const validatable = result.etag !== undefined || result.lastModified !== undefined;
+    if (cache !== undefined && result.storable && (result.maxAgeMs !== 0 || validatable)) {
       cache.set(key, {
         image,
         finalUrl: result.finalUrl,
         ...(result.etag !== undefined ? { etag: result.etag } : {}),
         ...(result.lastModified !== undefined ? { lastModified: result.lastModified } : {}),
+        ...(result.maxAgeMs !== undefined ? { maxAgeMs: result.maxAgeMs } : {}),
       });
     }
     return image;

@@ -65,6 +65,9 @@ function checkSettings(carrier: Carrier): void {
 /** How a failed call bears on its carrier's health. */
 function outcomeOf(error: unknown, cancelled: boolean): CallOutcome {
   if (cancelled) return 'neutral';
+  // The caller's input refused before any upstream call (a reference that cannot be brought under
+  // the carrier's inline limit): nothing about the carrier.
+  if (error instanceof RelayError && error.status < 500) return 'neutral';
   if (!(error instanceof CarrierError)) return 'failure';
   switch (error.kind) {
     case 'auth':

@@ -73,6 +73,16 @@ describe('fitInline', () => {
     });
   });
 
+  test('an image with alpha wider than WEBP allows (16383 px) is brought under that width first, not refused', async () => {
+    const png = await makePng(17_000, 120, { alpha: true });
+    expect(png.length).toBeGreaterThan(7 * MB);
+    const out = await fitInline(ref(png, 17_000, 120), 7 * MB);
+    expect(out.format).toBe('webp');
+    expect(out.width).toBeLessThanOrEqual(16_383);
+    expect(out.bytes.length).toBeLessThanOrEqual(7 * MB);
+    expect((await sharp(out.bytes).metadata()).hasAlpha).toBe(true);
+  }, 30_000);
+
   test('an impossible cap is a 400 image_too_large naming the index', async () => {
     const png = await makePng(300, 300);
     await expect(fitInline(ref(png, 300, 300), 50)).rejects.toEqual(expect.any(RelayError));

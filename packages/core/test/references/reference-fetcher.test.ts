@@ -365,6 +365,29 @@ describe('cache', () => {
     expect(changed?.width).toBe(9);
   });
 
+  test('Cache-Control: no-cache and max-age are honoured: the copy is checked with the server before it is used again', async () => {
+    const v1 = await makePng(8, 8);
+    const v2 = await makePng(9, 9);
+    for (const cacheControl of ['no-cache', 'max-age=0, must-revalidate']) {
+      let current = { body: v1, etag: '"v1"' };
+      const url = serve((req, res) => {
+        if (req.headers['if-none-match'] === current.etag) {
+          res.writeHead(304, { etag: current.etag, 'cache-control': cacheControl });
+          res.end();
+          return;
+        }
+        bytes(current.body, { etag: current.etag, 'cache-control': cacheControl })(req, res);
+      });
+      // A ttl of an hour: only the server's word makes the relay ask again.
+      const f = fetcher({ cache: { ttlMs: 3_600_000 } });
+      await f.fetchAll([url]);
+      expect((await f.fetchAll([url]))[0]?.width).toBe(8);
+      expect(servers.requests(pathOf(url))[1]?.['if-none-match']).toBe('"v1"');
+      current = { body: v2, etag: '"v2"' };
+      expect((await f.fetchAll([url]))[0]?.width).toBe(9);
+    }
+  });
+
   test('Cache-Control: no-store is honoured', async () => {
     const url = serve(bytes(await makePng(8, 8), { 'cache-control': 'no-store' }));
     const f = fetcher({ cache: {} });

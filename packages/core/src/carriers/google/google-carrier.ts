@@ -38,11 +38,27 @@ interface GoogleCarrierSpec extends CarrierBaseOptions {
   inlineLimits: InlineLimits;
 }
 
-/** Shrinks references that would exceed the endpoint's inline limits, so a legal input never meets an upstream 400. */
-async function fitReferences(references: ReferenceImage[], limits: InlineLimits): Promise<ReferenceImage[]> {
-  if (references.length === 0) return references;
+/** References already brought under an endpoint's limits, per request (its list of references) and limits. */
+const fitted = new WeakMap<readonly ReferenceImage[], Map<string, Promise<ReferenceImage[]>>>();
+
+/**
+ * Shrinks references that would exceed the endpoint's inline limits, so a legal input never meets an
+ * upstream 400. Done once per request and limits: the n images of a request, and their retries on
+ * carriers with the same limits, share the result (a failed attempt's shrink is not kept).
+ */
+function fitReferences(references: readonly ReferenceImage[], limits: InlineLimits, signal: AbortSignal): Promise<ReferenceImage[]> {
+  if (references.length === 0) return Promise.resolve([]);
+  const key = `${limits.perImageBytes}:${limits.totalBytes}`;
+  let byLimits = fitted.get(references);
+  if (byLimits === undefined) fitted.set(references, (byLimits = new Map()));
+  const known = byLimits.get(key);
+  if (known !== undefined) return known;
   const share = Math.min(limits.perImageBytes, Math.floor(limits.totalBytes / references.length));
-  return Promise.all(references.map((ref) => fitInline(ref, share)));
+  const result = Promise.all(references.map((ref) => fitInline(ref, share, signal)));
+  byLimits.set(key, result);
+  const cache = byLimits;
+  result.catch(() => cache.delete(key));
+  return result;
 }
 
 /** A carrier speaking Google's generateContent REST protocol (Gemini API or Vertex AI). */
@@ -61,7 +77,7 @@ export function googleCarrier(spec: GoogleCarrierSpec): Carrier & { close(): Pro
     id: spec.id,
     official: spec.official ?? true,
     async generate(request: CarrierRequest, context: CarrierCallContext): Promise<CarrierImage> {
-      const references = await fitReferences(request.references, spec.inlineLimits);
+      const references = await fitReferences(request.references, spec.inlineLimits, context.signal);
       const body = generateContentBody(request, references, spec.dialect);
       const json = await client.postJson(spec.path(model), body, context.signal);
       return readGenerateContentResponse(json);

@@ -9,12 +9,31 @@ const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
 export interface VertexCredentialsOptions {
   credentials?: JWTInput & { token_uri?: string };
   keyFile?: string;
+  /** Time limit of one token request, in ms (google-auth-library sets none). Default 15 000. */
+  tokenTimeoutMs?: number;
+}
+
+/** A token request that gets no answer in this time fails (and the next call asks again). */
+const DEFAULT_TOKEN_TIMEOUT_MS = 15_000;
+
+/**
+ * Whether a token failure is the credentials' fault (a key that cannot sign, no default credentials
+ * found, a grant the endpoint refused with a 4xx), rather than the endpoint's (down, slow, 5xx).
+ */
+function isCredentialsProblem(cause: unknown): boolean {
+  const status = (cause as { response?: { status?: number } }).response?.status;
+  if (status !== undefined) return status < 500;
+  // A gaxios error (it carries the request's `config`) without a response is the transport's:
+  // refused, reset, timed out. Other errors are local: a malformed private key, no default credentials.
+  return !(typeof cause === 'object' && cause !== null && 'config' in cause);
 }
 
 /**
  * Returns a function producing the Authorization header. google-auth-library caches the token and
- * refreshes it before expiry. A service-account file's own `token_uri` is honoured (the library
- * otherwise always posts to Google's endpoint), which is what lets the emulator stand in for Google.
+ * refreshes it before expiry. Its token requests get a time limit (it sets none, and a token endpoint
+ * that never answers would otherwise hold every later call behind the same hung refresh). A
+ * service-account file's own `token_uri` is honoured (the library otherwise always posts to Google's
+ * endpoint), which is what lets the emulator stand in for Google.
  */
 export function vertexAuthHeaders(options: VertexCredentialsOptions): () => Promise<Record<string, string>> {
   const credentials =
@@ -22,31 +41,36 @@ export function vertexAuthHeaders(options: VertexCredentialsOptions): () => Prom
   const auth = new GoogleAuth({ scopes: SCOPES, ...(credentials ? { credentials } : {}) });
   const tokenUri = credentials?.token_uri;
   let ready: Promise<void> | undefined;
-  const redirectTokenRequests = async (): Promise<void> => {
-    if (!tokenUri || tokenUri === GOOGLE_TOKEN_URL) return;
+  // Once per client: a failed token request must not add another interceptor each time.
+  const prepareClient = async (): Promise<void> => {
     const client = await auth.getClient();
     client.transporter.interceptors.request.add({
       resolved: async (config) => {
-        if (String(config.url) === GOOGLE_TOKEN_URL) config.url = new URL(tokenUri);
+        // Interceptors run after gaxios turned `timeout` into a signal: the limit is set as a signal here.
+        const limit = AbortSignal.timeout(options.tokenTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS);
+        config.signal = config.signal ? AbortSignal.any([config.signal as AbortSignal, limit]) : limit;
+        if (tokenUri && tokenUri !== GOOGLE_TOKEN_URL && String(config.url) === GOOGLE_TOKEN_URL) config.url = new URL(tokenUri);
         return config;
       },
     });
   };
   return async () => {
     try {
-      ready ??= redirectTokenRequests();
+      ready ??= prepareClient().catch((err: unknown) => {
+        ready = undefined; // the client could not be made (no credentials yet): try again next time
+        throw err;
+      });
       await ready;
       const token = await auth.getAccessToken();
       if (!token) throw new Error('google-auth-library returned no access token');
       return { authorization: `Bearer ${token}` };
     } catch (cause) {
-      ready = undefined;
-      // A refused grant is a misconfiguration; anything else (token endpoint down) may pass.
-      const status = (cause as { response?: { status?: number } }).response?.status;
-      if (status === undefined || status >= 500) {
+      // A misconfiguration takes the carrier out of rotation; an endpoint that is down may pass.
+      if (!isCredentialsProblem(cause)) {
         throw new CarrierError('unavailable', 'The upstream account could not obtain an access token.', { cause });
       }
-      throw new CarrierError('auth', 'The upstream account is not configured correctly.', { status, cause });
+      const status = (cause as { response?: { status?: number } }).response?.status;
+      throw new CarrierError('auth', 'The upstream account is not configured correctly.', { ...(status === undefined ? {} : { status }), cause });
     }
   };
 }
