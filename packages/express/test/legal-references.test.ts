@@ -54,7 +54,7 @@ describe('shrinking references for Vertex: once per request, and never held agai
   });
   afterAll(() => h.close());
 
-  test('n = 3 with a 12 MB reference: it is shrunk once, and the three calls send the same bytes', async () => {
+  test('n = 3 with a 12 MB reference: the three calls send it shrunk, the same bytes each', async () => {
     h.images.set('/big-n.png', big, 'image/png');
     const res = await h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'edit', n: 3, image_input: h.images.url('/big-n.png') });
     expect(res.status).toBe(200);

@@ -69,6 +69,17 @@ describe('Vertex AI carrier: its token endpoint and credentials', () => {
     }
   });
 
+  test('a tokenTimeoutMs that cannot be a time limit is refused when the carrier is made', async () => {
+    const h = await startHarness();
+    try {
+      for (const tokenTimeoutMs of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(() => emulatedVertex(h.emulator, 'v', { tokenTimeoutMs })).toThrow(/tokenTimeoutMs/);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
   test('credentials that cannot sign (a malformed private key) are a misconfiguration, not an outage', async () => {
     const h = await startHarness({
       carriers: (emu) => [emulatedVertex(emu, 'vertex', { credentials: { ...emu.serviceAccount, private_key: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n' } })],

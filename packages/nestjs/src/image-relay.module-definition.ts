@@ -1,4 +1,4 @@
-import { artifactPrefixOf } from '@banana-relay/core';
+import { artifactPrefixOf, DEFAULT_ARTIFACT_PREFIX } from '@banana-relay/core';
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { createImageRelayController } from './image-relay.controller.js';
 import { IMAGE_RELAY_ARTIFACT_PREFIX, type ImageRelayModuleExtras, type ImageRelayModuleOptions } from './image-relay.options.js';
@@ -6,7 +6,7 @@ import { IMAGE_RELAY_ARTIFACT_PREFIX, type ImageRelayModuleExtras, type ImageRel
 const DEFAULTS: Required<ImageRelayModuleExtras> = {
   isGlobal: false,
   path: '/v1/images/generations',
-  artifactPrefix: 'task-artifacts',
+  artifactPrefix: DEFAULT_ARTIFACT_PREFIX,
   extraPaths: ['/v1/images/openapi.json', '/v1/images/edits'],
 };
 

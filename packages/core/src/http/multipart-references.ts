@@ -103,7 +103,12 @@ export async function readMultipartReferences(request: Request, limits: Multipar
   let fieldBytes = 0;
   let imageBytes = 0;
 
-  parser.on('field', (name, value, info) => {
+  parser.on('field', (name, value: string | undefined, info) => {
+    // busboy gives no text for a part in a charset it does not know (shift_jis, utf-16be...).
+    if (typeof value !== 'string') {
+      fail(invalid(`'${name}' is in a charset the relay does not read: send the text fields as UTF-8.`, name, 'invalid_value'));
+      return;
+    }
     fieldBytes += name.length + value.length;
     if (info.valueTruncated || fieldBytes > limits.maxFieldBytes) {
       fail(tooLarge(`The text fields of the request are larger than ${limits.maxFieldBytes} bytes.`));

@@ -48,10 +48,11 @@ const SMALL_ANSWER = 64 * 1024;
 export async function sendWebResponse(response: Response, res: ServerResponse): Promise<void> {
   res.statusCode = response.status;
   response.headers.forEach((value, name) => res.setHeader(name, value));
-  // A request body given up part-way (cancelled past the relay's limits) leaves bytes on the
-  // connection that nobody will read: it is closed after this answer rather than left stuck.
+  // A request body the relay began reading and gave up on part-way (past its limits, or a client too
+  // slow to send the rest) leaves bytes on the connection that nobody will read: it is closed after
+  // this answer rather than left stuck. (A body never read at all, Node drains by itself.)
   const req = res.req as IncomingMessage | undefined;
-  if (req !== undefined && req.destroyed && !req.complete && !res.headersSent) res.setHeader('connection', 'close');
+  if (req !== undefined && !req.complete && (req.destroyed || req.readableDidRead) && !res.headersSent) res.setHeader('connection', 'close');
   if (!response.body) {
     res.end();
     return;

@@ -72,6 +72,8 @@ export async function fitInline(ref: ReferenceImage, maxBytes: number, signal?: 
       out = await encode(ref.bytes, format, width, signal);
     }
   } catch (cause) {
+    // Cancelled while waiting for a slot: not the image's fault.
+    if (signal?.aborted) throw signal.reason;
     // HEIC with a codec this sharp build cannot decode: it cannot be shrunk, only refused.
     if (ref.format === 'heic' || ref.format === 'heif') {
       throw tooLarge(`is larger than ${maxBytes} bytes and cannot be converted: use a smaller PNG, JPEG or WEBP image.`, cause);

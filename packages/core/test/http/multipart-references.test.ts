@@ -117,6 +117,13 @@ describe('readMultipartReferences', () => {
     const boundary = /^--(\S+)/.exec(raw)![1]!;
     const fields = await readMultipartReferences(streamed(`multipart/form-data; boundary=${boundary}`, [new Uint8Array(Buffer.from(asField, 'latin1'))]), LIMITS);
     expect(fields.fields.prompt).toBe('日本のバナナ, café');
+    // A charset the relay does not read: 400 naming the field, not a crash.
+    const sjis = asField.replace('text/plain; charset=utf-8', 'text/plain; charset=shift_jis');
+    expect(await failure(readMultipartReferences(streamed(`multipart/form-data; boundary=${boundary}`, [new Uint8Array(Buffer.from(sjis, 'latin1'))]), LIMITS))).toMatchObject({
+      status: 400,
+      param: 'prompt',
+      message: expect.stringContaining('charset'),
+    });
   });
 
   test("a field named like an Object member (constructor, toString, __proto__) is read as any other field, not as 'sent twice'", async () => {

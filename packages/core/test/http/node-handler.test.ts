@@ -104,6 +104,22 @@ describe('nodeHandler: plain node:http, no framework', () => {
     }
   });
 
+  test('a client that stops sending the rest of a refused body gets its 413 within seconds, and the connection is closed', async () => {
+    const started = Date.now();
+    const answer = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const req = httpRequest(`${origin}/v1/images/generations`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+        req.destroy();
+      });
+      req.on('error', reject);
+      // Past the 1 MiB limit, then nothing more, never ending the body.
+      req.write(`{"model":"nano-banana-pro","prompt":"${'x'.repeat(1100 * 1024)}`);
+    });
+    expect(answer).toEqual({ status: 413, connection: 'close' });
+    expect(Date.now() - started).toBeLessThan(9_000);
+  }, 15_000);
+
   test('without a next handler, other paths get an OpenAI-shaped 404', async () => {
     const res = await fetch(`${origin}/elsewhere`);
     expect(res.status).toBe(404);

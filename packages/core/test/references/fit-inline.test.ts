@@ -83,6 +83,13 @@ describe('fitInline', () => {
     expect((await sharp(out.bytes).metadata()).hasAlpha).toBe(true);
   }, 30_000);
 
+  test('cancelled while it waits for a slot: rejects with the cancellation, never blames the image', async () => {
+    const png = await makePng(600, 400, { compressionLevel: 0 });
+    const gone = new AbortController();
+    gone.abort(new DOMException('The request was cancelled.', 'AbortError'));
+    await expect(fitInline(ref(png, 600, 400), 100_000, gone.signal)).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
   test('an impossible cap is a 400 image_too_large naming the index', async () => {
     const png = await makePng(300, 300);
     await expect(fitInline(ref(png, 300, 300), 50)).rejects.toEqual(expect.any(RelayError));

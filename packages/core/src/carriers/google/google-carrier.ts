@@ -46,7 +46,7 @@ const fitted = new WeakMap<readonly ReferenceImage[], Map<string, Promise<Refere
  * upstream 400. Done once per request and limits: the n images of a request, and their retries on
  * carriers with the same limits, share the result (a failed attempt's shrink is not kept).
  */
-function fitReferences(references: readonly ReferenceImage[], limits: InlineLimits, signal: AbortSignal): Promise<ReferenceImage[]> {
+function fitReferences(references: readonly ReferenceImage[], limits: InlineLimits): Promise<ReferenceImage[]> {
   if (references.length === 0) return Promise.resolve([]);
   const key = `${limits.perImageBytes}:${limits.totalBytes}`;
   let byLimits = fitted.get(references);
@@ -54,7 +54,9 @@ function fitReferences(references: readonly ReferenceImage[], limits: InlineLimi
   const known = byLimits.get(key);
   if (known !== undefined) return known;
   const share = Math.min(limits.perImageBytes, Math.floor(limits.totalBytes / references.length));
-  const result = Promise.all(references.map((ref) => fitInline(ref, share, signal)));
+  // No attempt's signal: the result is shared by the request's other images and retries, and must not
+  // fail with the attempt that happened to start it (its carrier's timeout).
+  const result = Promise.all(references.map((ref) => fitInline(ref, share)));
   byLimits.set(key, result);
   const cache = byLimits;
   result.catch(() => cache.delete(key));
@@ -77,7 +79,7 @@ export function googleCarrier(spec: GoogleCarrierSpec): Carrier & { close(): Pro
     id: spec.id,
     official: spec.official ?? true,
     async generate(request: CarrierRequest, context: CarrierCallContext): Promise<CarrierImage> {
-      const references = await fitReferences(request.references, spec.inlineLimits, context.signal);
+      const references = await fitReferences(request.references, spec.inlineLimits);
       const body = generateContentBody(request, references, spec.dialect);
       const json = await client.postJson(spec.path(model), body, context.signal);
       return readGenerateContentResponse(json);

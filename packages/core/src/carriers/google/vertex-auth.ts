@@ -38,6 +38,9 @@ function isCredentialsProblem(cause: unknown): boolean {
 export function vertexAuthHeaders(options: VertexCredentialsOptions): () => Promise<Record<string, string>> {
   const credentials =
     options.credentials ?? (options.keyFile ? (JSON.parse(readFileSync(options.keyFile, 'utf8')) as VertexCredentialsOptions['credentials']) : undefined);
+  const tokenTimeoutMs = options.tokenTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS;
+  // Checked now: a bad value would otherwise fail every token request, as if the credentials were wrong.
+  if (!(Number.isInteger(tokenTimeoutMs) && tokenTimeoutMs > 0)) throw new TypeError('vertexCarrier: tokenTimeoutMs must be a positive integer (ms)');
   const auth = new GoogleAuth({ scopes: SCOPES, ...(credentials ? { credentials } : {}) });
   const tokenUri = credentials?.token_uri;
   let ready: Promise<void> | undefined;
@@ -47,7 +50,7 @@ export function vertexAuthHeaders(options: VertexCredentialsOptions): () => Prom
     client.transporter.interceptors.request.add({
       resolved: async (config) => {
         // Interceptors run after gaxios turned `timeout` into a signal: the limit is set as a signal here.
-        const limit = AbortSignal.timeout(options.tokenTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS);
+        const limit = AbortSignal.timeout(tokenTimeoutMs);
         config.signal = config.signal ? AbortSignal.any([config.signal as AbortSignal, limit]) : limit;
         if (tokenUri && tokenUri !== GOOGLE_TOKEN_URL && String(config.url) === GOOGLE_TOKEN_URL) config.url = new URL(tokenUri);
         return config;
