@@ -2,7 +2,7 @@ import { geminiCarrier, localDiskStorage, vertexCarrier, type Carrier, type Rela
 
 /**
  * Relay options from the environment: GEMINI_API_KEY and/or GOOGLE_CLOUD_PROJECT for the real APIs,
- * or EMULATOR_URL (+ EMULATOR_CREDENTIALS, a service-account JSON) for the offline emulator.
+ * or EMULATOR_URL for the offline emulator.
  */
 export function relayOptionsFromEnv(env: NodeJS.ProcessEnv): RelayOptions {
   const carriers: Carrier[] = [];

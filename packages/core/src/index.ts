@@ -11,7 +11,7 @@ export {
 export type { AspectRatio, Capabilities, OutputFormat, Resolution } from './contract/capabilities.js';
 export { OUTPUT_SIZES, outputSize } from './contract/output-sizes.js';
 export { CarrierError } from './carriers/carrier.js';
-export type { Carrier, CarrierCallContext, CarrierErrorKind, CarrierImage, CarrierRequest } from './carriers/carrier.js';
+export type { Carrier, CarrierCallContext, CarrierErrorKind, CarrierErrorOptions, CarrierImage, CarrierRequest } from './carriers/carrier.js';
 export { routingSettingsOf } from './carriers/carrier.js';
 export type { CarrierRoutingSettings } from './carriers/carrier.js';
 export type { ReferenceImage } from './references/reference-image.js';
@@ -41,9 +41,19 @@ export type { RelayCarrierOptions } from './carriers/relay-carrier.js';
 export { localDiskStorage } from './storage/local-disk-storage.js';
 export { memoryStorage } from './storage/memory-storage.js';
 export { artifactKey, artifactPrefixOf, newArtifactId, DEFAULT_ARTIFACT_PREFIX } from './storage/artifact-key.js';
-export type { RelayEvent, RelayEventListener } from './events/relay-events.js';
+export type { ArtifactExt, ArtifactKeyOptions } from './storage/artifact-key.js';
+export type {
+  CarrierAttemptEvent,
+  CarrierFallbackEvent,
+  CarrierHealthEvent,
+  ImageArchivedEvent,
+  RelayEvent,
+  RelayEventListener,
+  RequestAcceptedEvent,
+  RequestFinishedEvent,
+} from './events/relay-events.js';
 export { MODEL_NAME } from './contract/request-schema.js';
-export type { GenerationRequest } from './contract/request-schema.js';
+export type { ContractSettings, GenerationRequest } from './contract/request-schema.js';
 export { createReferenceFetcher } from './references/reference-fetcher.js';
 export type { ReferenceFetcher, FetchReferencesContext } from './references/reference-fetcher.js';
 export { fitInline } from './references/fit-inline.js';

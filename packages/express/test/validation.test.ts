@@ -159,6 +159,24 @@ describe('normalization and widened capabilities', () => {
   });
 });
 
+describe('defaults under narrowed capabilities', () => {
+  test("with only 4K and jpg enabled, a request leaving both out gets 4K and jpg (never the disabled 1K/png), as the OpenAPI document says", async () => {
+    const h = await startHarness({ capabilities: { resolutions: ['4K'], outputFormats: ['jpg'] } });
+    try {
+      const res = await h.http.post(ROUTE).send(base);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ output_format: 'jpg', size: '4096x4096' });
+      const call = h.emulator.requests.filter((r) => r.kind === 'gemini').at(-1);
+      expect((call?.body as { generationConfig: { imageConfig: { imageSize: string } } }).generationConfig.imageConfig.imageSize).toBe('4K');
+      const doc = (await h.http.get('/v1/images/openapi.json')).body as { components: { schemas: { ImageGenerationRequest: { properties: Record<string, { default?: string }> } } } };
+      expect(doc.components.schemas.ImageGenerationRequest.properties.resolution?.default).toBe('4K');
+      expect(doc.components.schemas.ImageGenerationRequest.properties.output_format?.default).toBe('jpg');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('reference URLs are part of validation', () => {
   let h: Harness;
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { artifactPrefixOf, createRelay, type GenerateOptions, type ImagesResponse, type Relay } from '@banana-relay/core';
+import { artifactPrefixOf, createRelay, type CarrierState, type GenerateOptions, type ImagesResponse, type Relay } from '@banana-relay/core';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { MODULE_OPTIONS_TOKEN } from './image-relay.module-definition.js';
 import { IMAGE_RELAY_ARTIFACT_PREFIX, type ImageRelayModuleOptions } from './image-relay.options.js';
@@ -18,14 +18,14 @@ export class ImageRelayService implements OnApplicationShutdown {
     this.relay = createRelay({ ...options, artifactPrefix });
   }
 
-  /** Generates images from a request body; resolves to `{ created, data }` or throws a RelayError. */
+  /** Generates images from a request body; resolves to an `ImagesResponse` (`{ created, data, output_format, size }`) or throws a RelayError. */
   generate(body: unknown, options?: GenerateOptions): Promise<ImagesResponse> {
     return this.relay.generate(body, options);
   }
 
   /** Each carrier's state (health, in flight), when the relay reports it. */
-  carriers(): unknown {
-    return (this.relay as Relay & { carriers?: () => unknown }).carriers?.() ?? [];
+  carriers(): CarrierState[] {
+    return this.relay.carriers();
   }
 
   async onApplicationShutdown(): Promise<void> {

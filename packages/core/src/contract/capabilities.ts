@@ -19,7 +19,7 @@ export interface Capabilities {
   resolutions: Resolution[];
   aspectRatios: AspectRatio[];
   outputFormats: OutputFormat[];
-  /** Most references per request (1 to 14). */
+  /** Most references per request (0 to 14; 0: prompts only). */
   maxReferences: number;
 }
 

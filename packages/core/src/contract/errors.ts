@@ -23,7 +23,7 @@ export interface RelayErrorOptions {
   type?: RelayErrorType;
   /** Seconds the caller should wait before retrying (sent as `Retry-After`). */
   retryAfterSeconds?: number;
-  /** The internal cause; logged through events, never sent to the caller. */
+  /** The internal cause, kept on the error (`err.cause`) for the host's logs; never sent to the caller. */
   cause?: unknown;
 }
 

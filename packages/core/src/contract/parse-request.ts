@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { RelayError } from './errors.js';
-import { MODEL_NAME, requestSchema, type ContractSettings, type GenerationRequest } from './request-schema.js';
+import { defaultsOf, MODEL_NAME, requestSchema, type ContractSettings, type GenerationRequest } from './request-schema.js';
 
 /**
  * OpenAI Images parameters the model has no equivalent for. They are refused like any unknown field
@@ -76,10 +76,11 @@ export type RequestParser = (body: unknown) => GenerationRequest;
 /** Builds the validator for the operator's settings once (the zod schema is reused for every request). */
 export function createRequestParser(settings: ContractSettings): RequestParser {
   const schema = requestSchema(settings);
-  return (body) => parseWith(schema, body);
+  const defaults = defaultsOf(settings.capabilities);
+  return (body) => parseWith(schema, defaults, body);
 }
 
-function parseWith(schema: ReturnType<typeof requestSchema>, body: unknown): GenerationRequest {
+function parseWith(schema: ReturnType<typeof requestSchema>, defaults: ReturnType<typeof defaultsOf>, body: unknown): GenerationRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('The request body must be a JSON object.', null, 'invalid_json');
   }
@@ -112,9 +113,9 @@ function parseWith(schema: ReturnType<typeof requestSchema>, body: unknown): Gen
     model: MODEL_NAME,
     prompt: data.prompt,
     imageInput: data.image_input ?? [],
-    resolution: size?.resolution ?? data.resolution ?? '1K',
+    resolution: size?.resolution ?? data.resolution ?? defaults.resolution,
     ...(aspectRatio === undefined ? {} : { aspectRatio }),
-    outputFormat: data.output_format ?? 'png',
+    outputFormat: data.output_format ?? defaults.outputFormat,
     n: data.n ?? 1,
     responseFormat: data.response_format ?? 'url',
     ...(data.user == null ? {} : { user: data.user }),

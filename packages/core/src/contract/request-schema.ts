@@ -57,6 +57,15 @@ export function enabledSizes(capabilities: Capabilities): OutputSizeChoice[] {
 
 const list = (values: readonly string[]): string => values.map((v) => `'${v}'`).join(', ');
 
+/**
+ * What an omitted `resolution` / `output_format` means under the operator's capabilities: `1K` and
+ * `png` when they are enabled, else the first enabled value (a relay enabling only `4K` never sends `1K`).
+ */
+export function defaultsOf(capabilities: Capabilities): { resolution: Resolution; outputFormat: OutputFormat } {
+  const pick = <T extends string>(enabled: readonly T[], preferred: T): T => (enabled.includes(preferred) ? preferred : (enabled[0] ?? preferred));
+  return { resolution: pick(capabilities.resolutions, '1K'), outputFormat: pick(capabilities.outputFormats, 'png') };
+}
+
 /** A string field restricted to the operator's enabled values, case-insensitive, normalized on output. */
 function enabledValue<T extends string>(field: string, enabled: readonly T[], aliases: Record<string, T> = {}, json: Record<string, unknown> = {}) {
   // The JSON Schema (OpenAPI) lists the canonical spellings; the parser is more lenient.
@@ -115,6 +124,7 @@ function codePoints(text: string): number {
 export function requestSchema(settings: ContractSettings) {
   const { capabilities, maxPromptLength, maxImages } = settings;
   const maxRefs = capabilities.maxReferences;
+  const defaults = defaultsOf(capabilities);
   const urlString = z.string({ error: "Each 'image_input' entry must be a URL string." }).meta({ format: 'uri' });
   return z.strictObject({
     model: z.literal(MODEL_NAME),
@@ -141,9 +151,9 @@ export function requestSchema(settings: ContractSettings) {
         params: { code: 'too_many_images' },
       })
       .optional(),
-    resolution: enabledValue('resolution', capabilities.resolutions, {}, { default: '1K' }).optional(),
+    resolution: enabledValue('resolution', capabilities.resolutions, {}, { default: defaults.resolution }).optional(),
     aspect_ratio: enabledValue('aspect_ratio', capabilities.aspectRatios, {}, { description: 'Omitted: the model follows the input.' }).optional(),
-    output_format: enabledValue('output_format', capabilities.outputFormats, { jpeg: 'jpg' }, { default: 'png' }).optional(),
+    output_format: enabledValue('output_format', capabilities.outputFormats, { jpeg: 'jpg' }, { default: defaults.outputFormat }).optional(),
     n: z
       .number({ error: "'n' must be an integer." })
       .int({ error: "'n' must be an integer." })

@@ -27,7 +27,7 @@ export interface CarrierAttemptEvent {
   status?: number;
   /** Failure kind (CarrierError.kind), when it failed. */
   error?: string;
-  /** The failure lets the image move to another carrier (retryable failures, and 401/403, which concern that account only). */
+  /** The failure lets the image move to another carrier (retryable failures, and account problems, which concern that account only). */
   retryable?: boolean;
   latencyMs: number;
   /** The call was the half-open probe of a carrier coming back from a cool-down. */

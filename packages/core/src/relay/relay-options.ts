@@ -24,7 +24,7 @@ export interface RelayLimits {
 
 /** Options of {@link createRelay}. */
 export interface RelayOptions {
-  /** Upstream accounts, in preference order. */
+  /** Upstream accounts. Their order does not matter: `priority` (lower first) and `weight` decide; give a backup a higher `priority`. */
   carriers: Carrier[];
   /** Where generated images are archived. */
   storage: Storage;

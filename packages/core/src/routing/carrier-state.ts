@@ -20,7 +20,7 @@ export interface CarrierState {
   coolingDownUntil: string | null;
   /** ISO time until which it asked not to be called (`Retry-After`). */
   rateLimitedUntil: string | null;
-  /** It answered 401/403: its credentials or project need fixing. */
+  /** An account problem (401/403/404, a bad key, unusable credentials): its credentials or project need fixing. */
   misconfigured: boolean;
   /** Consecutive failures (0 after a success). */
   failures: number;

@@ -19,7 +19,8 @@ export interface BackoffOptions {
  * The circuit breaker of every carrier. A carrier whose calls keep failing (429, 5xx, resets,
  * timeouts) is taken out of rotation for a cool-down; once it is over, one call (a half-open probe)
  * is let through: success puts the carrier back, failure starts a cool-down twice as long.
- * A 401/403 marks the carrier misconfigured at once (out of rotation for `misconfiguredMs`, then probed).
+ * An account problem (401/403/404, a bad or blocked key, `FAILED_PRECONDITION`, credentials that cannot
+ * sign) marks the carrier misconfigured at once (out of rotation for `misconfiguredMs`, then probed).
  */
 export interface CircuitOptions {
   /** Consecutive failures that open the circuit. Default 5. */
@@ -28,7 +29,7 @@ export interface CircuitOptions {
   coolDownMs?: number;
   /** Longest cool-down, in ms (the cool-down doubles while probes keep failing). Default 300 000. */
   maxCoolDownMs?: number;
-  /** How long a carrier answering 401/403 stays out before a probe, in ms. Default 300 000. */
+  /** How long a misconfigured carrier (an account problem) stays out before a probe, in ms. Default 300 000. */
   misconfiguredMs?: number;
 }
 
