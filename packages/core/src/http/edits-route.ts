@@ -28,6 +28,8 @@ export interface EditsRouteSettings {
   limits: MultipartLimits;
   authorize?: Authorize;
   emit: EmitRelayEvent;
+  /** Throws (429 at capacity, 503 shutting down) before the upload is read, when it could not be admitted anyway. */
+  admissible: () => void;
   /** Generates from a request body and references already received and verified. */
   edit: (body: unknown, images: ReferenceImage[], options: GenerateOptions) => Promise<ImagesResponse>;
 }
@@ -35,6 +37,7 @@ export interface EditsRouteSettings {
 /** Handles `POST /v1/images/edits`: read the upload, then the same generation as the JSON route. */
 export function handleEdits(request: Request, settings: EditsRouteSettings): Promise<Response> {
   return servePost(request, { path: settings.path, authorize: settings.authorize, emit: settings.emit }, async (options) => {
+    settings.admissible();
     const { fields, images } = await readMultipartReferences(request, settings.limits, request.signal);
     return settings.edit(fields, images, options);
   });

@@ -101,6 +101,7 @@ export function createRelay(options: RelayOptions): Relay {
     maxBodyBytes,
     ...(options.authorize ? { authorize: options.authorize } : {}),
     emit,
+    admissible: () => deps.admission.check(),
     edit: (body, images, editOptions) => generateImages(body, deps, editOptions, images),
   });
   let closing: Promise<void> | undefined;

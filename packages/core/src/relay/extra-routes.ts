@@ -17,6 +17,8 @@ export interface ExtraRouteDeps {
   maxBodyBytes: number;
   authorize?: Authorize;
   emit: EmitRelayEvent;
+  /** Whether a request could be admitted now (throws the 429/503 it would get). */
+  admissible: () => void;
   edit: (body: unknown, images: ReferenceImage[], options: GenerateOptions) => Promise<ImagesResponse>;
 }
 
@@ -37,6 +39,7 @@ export function extraRoutes(options: RelayOptions, deps: ExtraRouteDeps): ExtraR
       },
       ...(deps.authorize ? { authorize: deps.authorize } : {}),
       emit: deps.emit,
+      admissible: deps.admissible,
       edit: deps.edit,
     };
     routes.push({ path: editsPath, handle: (request) => handleEdits(request, settings) });

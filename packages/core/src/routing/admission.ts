@@ -24,6 +24,22 @@ export class Admission {
    * `relay_at_capacity` when full. Call the returned function exactly once when it ends.
    */
   enter(): () => void {
+    this.check();
+    this.#inFlight += 1;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.#inFlight -= 1;
+      if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
+    };
+  }
+
+  /**
+   * Throws what {@link enter} would throw now, without admitting: a route with a large body (an
+   * upload) asks first, so that a full or closing relay answers at once instead of after the upload.
+   */
+  check(): void {
     if (this.#closed) {
       throw new RelayError(503, 'The relay is shutting down: retry the request (another instance will take it).', {
         code: 'relay_shutting_down',
@@ -37,14 +53,6 @@ export class Admission {
         retryAfterSeconds: 1,
       });
     }
-    this.#inFlight += 1;
-    let left = false;
-    return () => {
-      if (left) return;
-      left = true;
-      this.#inFlight -= 1;
-      if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
-    };
   }
 
   /** Admits no more requests; resolves once those in flight have ended. */

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { startHarness, type Harness } from '../support/harness.js';
 import { body, callsOf, carrier, eventsOf, ROUTE, until } from './support.js';
 
@@ -29,5 +30,34 @@ describe('global admission limit (routing.maxInFlight)', () => {
 
     expect(await Promise.all(slow)).toEqual([200, 200]);
     expect((await h.http.post(ROUTE).send(body)).status).toBe(200);
+  });
+});
+
+describe('admission on the uploads route', () => {
+  test('a full relay answers an upload 429 at once, before its body is read (not after a large upload)', async () => {
+    const h = await startHarness({ carriers: (emu) => [carrier(emu, 'a')], routing: { maxInFlight: 1 }, edits: { enabled: true } });
+    try {
+      h.emulator.script({ type: 'latency', ms: 1_500 });
+      const slow = h.http.post(ROUTE).send(body).then((r) => r.status);
+      await until(() => callsOf(h, 'a').length === 1, 10_000, 'one request in flight');
+      // An upload that has sent only its first bytes, and would send megabytes more.
+      const answer = await new Promise<{ status: number; code: string }>((resolve, reject) => {
+        const req = httpRequest(`${h.origin}/v1/images/edits`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => {
+            resolve({ status: res.statusCode ?? 0, code: (JSON.parse(text) as { error: { code: string } }).error.code });
+            req.destroy();
+          });
+        });
+        req.on('error', reject);
+        req.write('--b\r\ncontent-disposition: form-data; name="image"; filename="big.png"\r\ncontent-type: image/png\r\n\r\n');
+      });
+      expect(answer).toEqual({ status: 429, code: 'relay_at_capacity' });
+      expect(await slow).toBe(200);
+    } finally {
+      await h.close();
+    }
   });
 });
