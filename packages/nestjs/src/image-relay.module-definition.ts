@@ -14,7 +14,7 @@ export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYN
   .setClassMethodName('forRoot')
   .setExtras<ImageRelayModuleExtras>(DEFAULTS, (definition, extras) => {
     // Written as a URL folder ('/media/') or as a key prefix ('media'): the same folder; checked at startup.
-    const artifactPrefix = artifactPrefixOf(extras.artifactPrefix ?? DEFAULTS.artifactPrefix);
+    const artifactPrefix = artifactPrefixOf(extras.artifactPrefix);
     return {
       ...definition,
       global: extras.isGlobal ?? false,

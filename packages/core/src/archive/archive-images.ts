@@ -1,4 +1,4 @@
-import { RelayError } from '../contract/errors.js';
+import { cancelledError, RelayError } from '../contract/errors.js';
 import type { EmitRelayEvent } from '../events/relay-events.js';
 import type { FinalImage } from '../images/normalize-image.js';
 import { artifactKey, newArtifactId } from '../storage/artifact-key.js';
@@ -48,7 +48,7 @@ export async function archiveImages(images: ImageToArchive[], context: ArchiveCo
   if (failure !== undefined || context.signal.aborted) {
     await Promise.allSettled(keys.filter((_, i) => results[i]!.status === 'fulfilled').map((key) => context.storage.delete?.(key)));
     const cause: unknown = failure === undefined ? context.signal.reason : failure.reason;
-    if (context.signal.aborted) throw new RelayError(499, 'The request was cancelled.', { code: 'request_cancelled', cause });
+    if (context.signal.aborted) throw cancelledError(cause);
     throw new RelayError(502, 'The generated image could not be stored. Retry later.', { code: 'storage_error', cause });
   }
   return results.map((result, i) => {

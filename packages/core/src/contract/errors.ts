@@ -64,6 +64,11 @@ export class RelayError extends Error {
   }
 }
 
+/** The 499 of a request whose client went away (or whose caller cancelled it). */
+export function cancelledError(cause: unknown): RelayError {
+  return new RelayError(499, 'The request was cancelled.', { code: 'request_cancelled', cause });
+}
+
 /** Turns anything thrown into a RelayError; unknown errors become a generic 500 with no detail. */
 export function toRelayError(err: unknown): RelayError {
   if (err instanceof RelayError) return err;

@@ -1,5 +1,5 @@
 import type { Authorize } from '../auth/authorize.js';
-import { RelayError, toRelayError } from '../contract/errors.js';
+import { cancelledError, RelayError, toRelayError } from '../contract/errors.js';
 import type { EmitRelayEvent } from '../events/relay-events.js';
 import { finishReported, type GenerateOptions } from '../relay/generate-images.js';
 import type { ImagesResponse } from '../relay/images-response.js';
@@ -49,9 +49,10 @@ export async function servePost(request: Request, settings: PostRouteSettings, r
     });
     return jsonResponse(200, answer, idHeader);
   } catch (err) {
+    const reported = finishReported(err);
     // The client left while its body was read or its upload checked: a cancellation, not a failure of ours.
-    const error = request.signal.aborted && !finishReported(err) ? new RelayError(499, 'The request was cancelled.', { code: 'request_cancelled', cause: err }) : toRelayError(err);
-    if (!finishReported(err)) refused(error);
+    const error = request.signal.aborted && !reported ? cancelledError(err) : toRelayError(err);
+    if (!reported) refused(error);
     const challenge: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
     return errorResponse(error, { ...idHeader, ...challenge });
   }

@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import { archiveImages, type ImageToArchive } from '../archive/archive-images.js';
 import { CarrierError, type CarrierImage, type CarrierRequest } from '../carriers/carrier.js';
 import type { RequestParser } from '../contract/parse-request.js';
-import { RelayError, toRelayError } from '../contract/errors.js';
+import { cancelledError, RelayError, toRelayError } from '../contract/errors.js';
 import type { EmitRelayEvent } from '../events/relay-events.js';
 import { bufferView } from '../images/buffer-view.js';
 import type { ImageFormat } from '../images/image-format.js';
@@ -73,6 +73,8 @@ export async function generateImages(
   const siblings = new AbortController();
   const deadline = linkedSignal([siblings.signal, options.signal], deps.deadlineMs);
   const signal = deadline.signal;
+  // Who asked, for every event of the request.
+  const principal = options.principal === undefined ? {} : { principal: options.principal };
   let resolution: string | undefined;
   let references: number | undefined;
   let user: string | undefined;
@@ -87,7 +89,7 @@ export async function generateImages(
       images,
       ...(resolution === undefined ? {} : { resolution }),
       ...(references === undefined ? {} : { references }),
-      ...(options.principal === undefined ? {} : { principal: options.principal }),
+      ...principal,
       ...(user === undefined ? {} : { user }),
     });
 
@@ -108,7 +110,7 @@ export async function generateImages(
       resolution: request.resolution,
       ...(request.aspectRatio === undefined ? {} : { aspectRatio: request.aspectRatio }),
       references,
-      ...(options.principal === undefined ? {} : { principal: options.principal }),
+      ...principal,
       ...(user === undefined ? {} : { user }),
     });
 
@@ -128,7 +130,7 @@ export async function generateImages(
           try {
             // A sibling failed (or the client left) while this image waited its turn: it never starts.
             signal.throwIfAborted();
-            return await oneImage(route, carrierRequest, { signal, image: i + 1, ...(options.principal === undefined ? {} : { principal: options.principal }) });
+            return await oneImage(route, carrierRequest, { signal, image: i + 1, ...principal });
           } catch (err) {
             siblings.abort();
             throw err instanceof CarrierError ? relayErrorFromCarrier(err) : err;
@@ -142,7 +144,7 @@ export async function generateImages(
       ? await archiveImages(images, {
           storage: deps.storage,
           requestId,
-          ...(options.principal === undefined ? {} : { principal: options.principal }),
+          ...principal,
           prefix: deps.artifactPrefix,
           signal,
           emit: deps.emit,
@@ -157,7 +159,7 @@ export async function generateImages(
     });
   } catch (err) {
     const error = options.signal?.aborted
-      ? new RelayError(499, 'The request was cancelled.', { code: 'request_cancelled', cause: err })
+      ? cancelledError(err)
       : deadline.timedOut
         ? new RelayError(504, 'The request did not complete within its deadline.', { code: 'deadline_exceeded', cause: err })
         : toRelayError(err);

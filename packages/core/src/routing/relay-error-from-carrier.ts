@@ -1,5 +1,5 @@
 import { CarrierError } from '../carriers/carrier.js';
-import { RelayError } from '../contract/errors.js';
+import { cancelledError, RelayError } from '../contract/errors.js';
 import { MAX_RETRY_AFTER_SECONDS } from './carrier-health.js';
 
 /** The upstream's wait, as the caller is told it: 10 minutes at most, as the carrier is kept out. */
@@ -36,7 +36,7 @@ export function relayErrorFromCarrier(err: unknown): RelayError {
     case 'timeout':
       return new RelayError(504, 'The upstream model did not answer in time.', { code: 'upstream_timeout', cause });
     case 'aborted':
-      return new RelayError(499, 'The request was cancelled.', { code: 'request_cancelled', cause });
+      return cancelledError(cause);
     case 'unavailable':
       // Upstream said "unavailable, come back later": so do we (a gateway whose upstreams are all down is unavailable).
       if (err.status === 503) {

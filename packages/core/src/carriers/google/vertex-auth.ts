@@ -16,12 +16,17 @@ export interface VertexCredentialsOptions {
 /** A token request that gets no answer in this time fails (and the next call asks again). */
 const DEFAULT_TOKEN_TIMEOUT_MS = 15_000;
 
+/** The HTTP status of a gaxios error that got a response. */
+function httpStatusOf(cause: unknown): number | undefined {
+  return (cause as { response?: { status?: number } } | undefined)?.response?.status;
+}
+
 /**
  * Whether a token failure is the credentials' fault (a key that cannot sign, no default credentials
  * found, a grant the endpoint refused with a 4xx), rather than the endpoint's (down, slow, 5xx).
  */
 function isCredentialsProblem(cause: unknown): boolean {
-  const status = (cause as { response?: { status?: number } }).response?.status;
+  const status = httpStatusOf(cause);
   if (status !== undefined) return status < 500;
   // A gaxios error (it carries the request's `config`) without a response is the transport's:
   // refused, reset, timed out. Other errors are local: a malformed private key, no default credentials.
@@ -72,7 +77,7 @@ export function vertexAuthHeaders(options: VertexCredentialsOptions): () => Prom
       if (!isCredentialsProblem(cause)) {
         throw new CarrierError('unavailable', 'The upstream account could not obtain an access token.', { cause });
       }
-      const status = (cause as { response?: { status?: number } }).response?.status;
+      const status = httpStatusOf(cause);
       throw new CarrierError('auth', 'The upstream account is not configured correctly.', { ...(status === undefined ? {} : { status }), cause });
     }
   };
