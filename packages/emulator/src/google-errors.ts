@@ -67,12 +67,15 @@ export function googleError(
   return { status: code, headers, chunks: [googleErrorBody(code, message, options.details)] };
 }
 
+/** A `google.rpc.ErrorInfo` detail, as Google attaches to its errors. */
+export function errorInfo(reason: string, metadata: Record<string, string> = { service: 'generativelanguage.googleapis.com' }): Record<string, unknown> {
+  return { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com', metadata };
+}
+
 /** The answer of a scripted `status` fault: Google's error body, with the details and header asked for. */
 export function statusAnswer(fault: { status: number; message?: string; retryAfter?: string; retryDelay?: string; reason?: string }): PlannedAnswer {
   const details: unknown[] = [];
-  if (fault.reason !== undefined) {
-    details.push({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: fault.reason, domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } });
-  }
+  if (fault.reason !== undefined) details.push(errorInfo(fault.reason));
   if (fault.retryDelay !== undefined) details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: fault.retryDelay });
   return googleError(fault.status, fault.message, { details, ...(fault.retryAfter === undefined ? {} : { retryAfter: fault.retryAfter }) });
 }

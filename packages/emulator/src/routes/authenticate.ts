@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { EmulatorContext } from '../context.js';
-import { googleError, type PlannedAnswer } from '../google-errors.js';
+import { errorInfo, googleError, type PlannedAnswer } from '../google-errors.js';
 import type { GenerateContentRoute } from './match-route.js';
 
 /**
@@ -21,15 +21,7 @@ export function authenticate(ctx: EmulatorContext, req: IncomingMessage, route: 
       // reason tells it from a bad request (a relay that goes by the status blames the caller).
       const message = 'API key not valid. Please pass a valid API key.';
       return googleError(400, message, {
-        details: [
-          {
-            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-            reason: 'API_KEY_INVALID',
-            domain: 'googleapis.com',
-            metadata: { service: 'generativelanguage.googleapis.com' },
-          },
-          { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message },
-        ],
+        details: [errorInfo('API_KEY_INVALID'), { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message }],
       });
     }
     return undefined;
@@ -38,12 +30,10 @@ export function authenticate(ctx: EmulatorContext, req: IncomingMessage, route: 
   if (!bearer || !ctx.authority.isValidBearer(bearer)) {
     return googleError(401, undefined, {
       details: [
-        {
-          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-          reason: bearer ? 'ACCESS_TOKEN_TYPE_UNSUPPORTED' : 'CREDENTIALS_MISSING',
-          domain: 'googleapis.com',
-          metadata: { service: 'aiplatform.googleapis.com', method: 'google.cloud.aiplatform.v1.PredictionService.GenerateContent' },
-        },
+        errorInfo(bearer ? 'ACCESS_TOKEN_TYPE_UNSUPPORTED' : 'CREDENTIALS_MISSING', {
+          service: 'aiplatform.googleapis.com',
+          method: 'google.cloud.aiplatform.v1.PredictionService.GenerateContent',
+        }),
       ],
     });
   }
