@@ -65,6 +65,17 @@ describe('shrinking references for Vertex: once per request, and never held agai
     expect(new Set(sent).size).toBe(1);
   });
 
+  test('requests arriving together with the same reference URL make one download of it', async () => {
+    const ref = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#369' } }).png().toBuffer();
+    // A slow image host: all five requests want the reference while its download is in flight.
+    h.images.set('/shared.png', ref, 'image/png', { delayMs: 300 });
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => h.http.post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'same template', image_input: h.images.url('/shared.png') })),
+    );
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(h.images.hits.get('/shared.png')).toBe(1);
+  });
+
   test('a large reference damaged inside: 400 unsupported_image_type each time, and the carrier stays healthy', async () => {
     const damaged = Buffer.from(big);
     damaged.fill(0x5a, 1000, damaged.length - 1000);

@@ -3,6 +3,7 @@ import { download, type ByteBudget } from './download.js';
 import { createPinnedAgent } from './pinned-agent.js';
 import { ReferenceCache } from './reference-cache.js';
 import { ReferenceFailure, toReferenceError } from './reference-errors.js';
+import { SharedDownloads } from './shared-downloads.js';
 import type { ReferenceImage } from './reference-image.js';
 import type { ReferenceOptions } from './reference-options.js';
 import { resolveReferenceOptions, type ResolvedReferenceOptions } from './resolve-options.js';
@@ -19,7 +20,8 @@ export interface FetchReferencesContext {
 export interface ReferenceFetcher {
   /**
    * Downloads, checks and verifies every URL, at most `concurrency` at a time, each distinct URL
-   * once. Resolves with one {@link ReferenceImage} per entry, in input order (`index` = position).
+   * once; a URL another call is downloading at the same moment is not downloaded again, its download
+   * is shared. Resolves with one {@link ReferenceImage} per entry, in input order (`index` = position).
    * Rejects with a 400 `RelayError` (`param: image_input[i]`, codes `invalid_image_url`,
    * `image_url_forbidden`, `image_download_failed`, `image_too_large`, `unsupported_image_type`)
    * at the first failure, after aborting the other downloads; or with the signal's reason.
@@ -82,6 +84,7 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
     bodyTimeoutMs: opts.timeoutMs,
   });
   const cache = opts.cache === false ? undefined : new ReferenceCache(opts.cache);
+  const shared = new SharedDownloads<VerifiedImage>();
 
   function charge(budget: ByteBudget, bytes: number): void {
     budget.used += bytes;
@@ -97,13 +100,23 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
     return verifyImage(Buffer.from(checked.base64, 'base64'), opts.maxPixels);
   }
 
+  /** Downloads (or revalidates) a reference; callers wanting the same URL meanwhile share it. */
   async function fetchHttp(checked: CheckedHttpUrl, budget: ByteBudget, signal: AbortSignal): Promise<VerifiedImage> {
     const key = urlKey(checked.url);
     const cached = cache?.get(key);
-    if (cached?.fresh) {
-      charge(budget, cached.entry.image.bytes.length);
-      return cached.entry.image;
-    }
+    let image: VerifiedImage;
+    if (cached?.fresh) image = cached.entry.image;
+    // A download shared by several requests answers to no single request's total: each caller
+    // counts the image against its own total once it has it (one image is still capped by maxBytes).
+    else image = await shared.run(key, (shareSignal) => downloadVerified(checked, key, shareSignal), signal);
+    charge(budget, image.bytes.length);
+    return image;
+  }
+
+  async function downloadVerified(checked: CheckedHttpUrl, key: string, signal: AbortSignal): Promise<VerifiedImage> {
+    // Looked up again: the entry may have been stored or refreshed since the caller missed it.
+    const cached = cache?.get(key);
+    if (cached?.fresh) return cached.entry.image;
     const { entry } = cached ?? {};
     const revalidate = entry !== undefined && (entry.etag !== undefined || entry.lastModified !== undefined);
     const result = await download(checked, {
@@ -113,7 +126,7 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
       maxBytes: opts.maxBytes,
       timeoutMs: opts.timeoutMs,
       headersTimeoutMs: opts.headersTimeoutMs,
-      budget,
+      budget: { max: opts.maxTotalBytes, used: 0 },
       signal,
       ...(revalidate
         ? {
@@ -128,7 +141,6 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
     if (result.status === 'not-modified') {
       if (entry === undefined) throw new ReferenceFailure('image_download_failed', 'could not be downloaded: the server answered HTTP 304.');
       cache?.refresh(key);
-      charge(budget, entry.image.bytes.length);
       return entry.image;
     }
     const image = await verifyImage(result.bytes, opts.maxPixels);
@@ -218,6 +230,7 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
     fetchAll,
     check: (urls) => urls.forEach((raw, index) => checkEntry(raw, index)),
     async close() {
+      shared.abortAll(new Error('The reference fetcher was closed.'));
       cache?.clear();
       await agent.close();
     },

@@ -396,3 +396,111 @@ describe('cache', () => {
     expect(servers.hits(pathOf(url))).toBe(2);
   });
 });
+
+describe('downloads shared by concurrent requests', () => {
+  /** A route that answers only when `release()` is called; `closed` says when a waiting client hung up. */
+  function gated(body: Buffer): { url: string; release(): void; closed: Promise<void> } {
+    const waiting: Array<() => void> = [];
+    let released = false;
+    let onClosed: () => void = () => undefined;
+    const closed = new Promise<void>((resolve) => (onClosed = resolve));
+    const url = serve((req, res) => {
+      const answer = (): void => bytes(body)(req, res);
+      res.on('close', () => {
+        if (!res.writableFinished) onClosed();
+      });
+      if (released) answer();
+      else waiting.push(answer);
+    });
+    return {
+      url,
+      closed,
+      release: () => {
+        released = true;
+        waiting.splice(0).forEach((answer) => answer());
+      },
+    };
+  }
+
+  /** Resolves once the image host has received `count` requests for `url`. */
+  async function requested(url: string, count: number): Promise<void> {
+    while (servers.hits(pathOf(url)) < count) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  test('requests wanting the same URL at the same time download it once, with or without the cache', async () => {
+    const png = await makePng(40, 30);
+    for (const cache of [false, {}] as const) {
+      const gate = gated(png);
+      const f = fetcher({ cache });
+      const calls = [f.fetchAll([gate.url]), f.fetchAll([gate.url]), f.fetchAll([`${gate.url}#same-resource`])];
+      await requested(gate.url, 1);
+      gate.release();
+      const results = await Promise.all(calls);
+      expect(servers.hits(pathOf(gate.url))).toBe(1);
+      for (const [ref] of results) expect(ref?.bytes.equals(png)).toBe(true);
+    }
+  });
+
+  test('a request that gives up does not fail the others waiting for the same download', async () => {
+    const gate = gated(await makePng(8, 8));
+    const f = fetcher();
+    const leaving = new AbortController();
+    const reason = new Error('client went away');
+    const first = f.fetchAll([gate.url], { signal: leaving.signal });
+    const second = f.fetchAll([gate.url]);
+    await requested(gate.url, 1);
+    leaving.abort(reason);
+    await expect(first).rejects.toBe(reason);
+    gate.release();
+    expect((await second)[0]?.width).toBe(8);
+    expect(servers.hits(pathOf(gate.url))).toBe(1);
+  });
+
+  test('when every request waiting for a download has left, it is stopped; a later request starts afresh', async () => {
+    const gate = gated(await makePng(8, 8));
+    const f = fetcher();
+    const a = new AbortController();
+    const b = new AbortController();
+    const calls = [f.fetchAll([gate.url], { signal: a.signal }), f.fetchAll([gate.url], { signal: b.signal })];
+    await requested(gate.url, 1);
+    a.abort(new Error('a left'));
+    b.abort(new Error('b left'));
+    await Promise.allSettled(calls);
+    // The relay hung up on the image host: nobody was left to use the bytes.
+    await gate.closed;
+    const later = f.fetchAll([gate.url]);
+    await requested(gate.url, 2);
+    gate.release();
+    expect((await later)[0]?.width).toBe(8);
+  });
+
+  test("a shared download's failure reaches each request under its own index; totals stay per request", async () => {
+    const missing = serve((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(404);
+        res.end();
+      }, 50);
+    });
+    const f = fetcher();
+    const other = serve(bytes(await makePng(8, 8)));
+    const errors = await Promise.all([rejection(f.fetchAll([missing])), rejection(f.fetchAll([other, missing]))]);
+    expect(errors.map((e) => [e.code, e.param])).toEqual([
+      ['image_download_failed', 'image_input[0]'],
+      ['image_download_failed', 'image_input[1]'],
+    ]);
+    expect(servers.hits(pathOf(missing))).toBe(1);
+
+    // One request's references together exceed the total; another that shares one of them is unaffected.
+    const png = await makePng(300, 300);
+    const g = fetcher({ maxTotalBytes: Math.floor(png.length * 1.5) });
+    const shared = gated(png);
+    const alone = g.fetchAll([shared.url]);
+    const tooMuch = g.fetchAll([serve(bytes(png)), shared.url]);
+    await requested(shared.url, 1);
+    shared.release();
+    expect((await alone)[0]?.bytes.equals(png)).toBe(true);
+    const err = await rejection(tooMuch);
+    expect([err.code, err.message]).toEqual(['image_too_large', expect.stringMatching(/in total/)]);
+    expect(servers.hits(pathOf(shared.url))).toBe(1);
+  });
+});

@@ -9,8 +9,8 @@ export interface ImageHost {
   hostPort: string;
   url(path: string): string;
   hits: Map<string, number>;
-  /** Adds or replaces a file. */
-  set(path: string, bytes: Buffer, contentType: string): void;
+  /** Adds or replaces a file; `delayMs` holds its answer back that long (a slow image host). */
+  set(path: string, bytes: Buffer, contentType: string, options?: { delayMs?: number }): void;
   close(): Promise<void>;
 }
 
@@ -23,7 +23,7 @@ export async function testImage(format: 'png' | 'jpeg' | 'webp', width = 640, he
 
 /** Starts an image host with `/ref.png`, `/ref.jpg`, `/ref.webp`, `/ref-1.png`, `/ref-2.png`. */
 export async function startImageHost(): Promise<ImageHost> {
-  const files = new Map<string, { bytes: Buffer; type: string }>();
+  const files = new Map<string, { bytes: Buffer; type: string; delayMs: number }>();
   const hits = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
@@ -33,7 +33,9 @@ export async function startImageHost(): Promise<ImageHost> {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': file.type, 'content-length': file.bytes.length }).end(file.bytes);
+    const answer = (): void => void res.writeHead(200, { 'content-type': file.type, 'content-length': file.bytes.length }).end(file.bytes);
+    if (file.delayMs > 0) setTimeout(answer, file.delayMs);
+    else answer();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -42,7 +44,7 @@ export async function startImageHost(): Promise<ImageHost> {
     hostPort: `127.0.0.1:${port}`,
     url: (path) => `http://127.0.0.1:${port}${path}`,
     hits,
-    set: (path, bytes, type) => void files.set(path, { bytes, type }),
+    set: (path, bytes, type, options = {}) => void files.set(path, { bytes, type, delayMs: options.delayMs ?? 0 }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   host.set('/ref.png', await testImage('png', 800, 600, 10), 'image/png');
