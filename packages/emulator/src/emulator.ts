@@ -33,8 +33,8 @@ export interface EmulatorOptions {
 /** An image size and format to render ahead of time. */
 export interface PrerenderSpec {
   resolution: Resolution;
-  /** One of the ten supported ratios, e.g. `'16:9'`. */
-  aspectRatio: string;
+  /** One of the ten supported ratios, e.g. `'16:9'` (checked at run time too, for JavaScript callers). */
+  aspectRatio: AspectRatio;
   /** Default `png`. */
   format?: 'png' | 'jpeg';
 }
@@ -117,7 +117,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     prerender: async (specs) => {
       for (const spec of specs) {
-        const sizes = OUTPUT_SIZES[spec.aspectRatio as AspectRatio] as (typeof OUTPUT_SIZES)[AspectRatio] | undefined;
+        const sizes = OUTPUT_SIZES[spec.aspectRatio] as (typeof OUTPUT_SIZES)[AspectRatio] | undefined;
         const size = sizes?.[spec.resolution];
         if (!size) throw new RangeError(`prerender(): unsupported size ${spec.resolution} ${spec.aspectRatio}`);
         await prerenderBase(renderer, size[0], size[1], spec.format ?? 'png');
