@@ -20,7 +20,7 @@ export type { PutOptions, PutResult, Storage, StoredFile } from './storage/stora
 export { detectImageFormat, mimeOf } from './images/image-format.js';
 export type { ImageFormat } from './images/image-format.js';
 export { createRelay } from './relay/create-relay.js';
-export type { Relay } from './relay/create-relay.js';
+export type { CloseOptions, Relay } from './relay/create-relay.js';
 export type { RelayLimits, RelayOptions } from './relay/relay-options.js';
 export type { ImagesResponse } from './relay/images-response.js';
 export type { GenerateOptions } from './relay/generate-images.js';

@@ -1,7 +1,13 @@
 import type { RelayOptions } from '@banana-relay/core';
 
 /** Options of `ImageRelayModule.forRoot` (or what the `forRootAsync` factory returns): the relay's own options. */
-export type ImageRelayModuleOptions = RelayOptions;
+export interface ImageRelayModuleOptions extends RelayOptions {
+  /**
+   * On application shutdown, how long requests in flight may still run before they are cancelled
+   * with 503 `relay_shutting_down` (`relay.close({ graceMs })`). Default: until each one's deadline.
+   */
+  shutdownGraceMs?: number;
+}
 
 /** Static settings of the module, given to both `forRoot` and `forRootAsync` (routes must be known before the app starts). */
 export interface ImageRelayModuleExtras {

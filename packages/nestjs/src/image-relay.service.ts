@@ -1,13 +1,14 @@
 import { artifactPrefixOf, createRelay, type CarrierState, type GenerateOptions, type ImagesResponse, type Relay } from '@banana-relay/core';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { MODULE_OPTIONS_TOKEN } from './image-relay.module-definition.js';
 import { IMAGE_RELAY_ARTIFACT_PREFIX, type ImageRelayModuleOptions } from './image-relay.options.js';
 
 /** The relay as a Nest provider: host code calls it without HTTP. */
 @Injectable()
-export class ImageRelayService implements OnApplicationShutdown {
+export class ImageRelayService implements BeforeApplicationShutdown {
   /** The core relay (for `fetch`, `capabilities` and anything not wrapped here). */
   readonly relay: Relay;
+  readonly #shutdownGraceMs: number | undefined;
 
   constructor(@Inject(MODULE_OPTIONS_TOKEN) options: ImageRelayModuleOptions, @Inject(IMAGE_RELAY_ARTIFACT_PREFIX) artifactPrefix: string) {
     const own = options.artifactPrefix === undefined ? undefined : artifactPrefixOf(options.artifactPrefix);
@@ -15,7 +16,9 @@ export class ImageRelayService implements OnApplicationShutdown {
     if (own !== undefined && own !== artifactPrefix) {
       throw new TypeError(`ImageRelayModule: the relay's artifactPrefix '${own}' differs from the module's '${artifactPrefix}': set it once, in the module's forRoot/forRootAsync extras.`);
     }
-    this.relay = createRelay({ ...options, artifactPrefix });
+    const { shutdownGraceMs, ...relayOptions } = options;
+    this.#shutdownGraceMs = shutdownGraceMs;
+    this.relay = createRelay({ ...relayOptions, artifactPrefix });
   }
 
   /** Generates images from a request body; resolves to an `ImagesResponse` (`{ created, data, output_format, size }`) or throws a RelayError. */
@@ -28,7 +31,12 @@ export class ImageRelayService implements OnApplicationShutdown {
     return this.relay.carriers();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.relay.close();
+  /**
+   * Drains the relay while the HTTP server still runs (Nest closes it right after this hook, and
+   * calls `onApplicationShutdown` only once it is closed): new requests get 503
+   * `relay_shutting_down`, those in flight are answered (within `shutdownGraceMs`).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.close(this.#shutdownGraceMs === undefined ? {} : { graceMs: this.#shutdownGraceMs });
   }
 }

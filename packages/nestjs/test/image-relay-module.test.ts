@@ -103,6 +103,20 @@ describe('ImageRelayModule', () => {
     expect(traversal.status).toBe(404);
   });
 
+  test('shutdownGraceMs: on app.close(), a request still running after the grace period gets 503 relay_shutting_down', async () => {
+    const nest = await boot([ImageRelayModule.forRoot({ ...relayOptions(), shutdownGraceMs: 200 })]);
+    emulator.script({ type: 'hang' });
+    const inFlight = request(nest.getHttpServer()).post('/v1/images/generations').send(body).then((res) => res);
+    while (emulator.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const started = Date.now();
+    await nest.close();
+    app = undefined;
+    const res = await inFlight;
+    expect(res.status).toBe(503);
+    expect(res.body.error).toMatchObject({ code: 'relay_shutting_down' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   test('forRootAsync with inject and a custom path; the service works without HTTP', async () => {
     const CONFIG = Symbol('config');
     @Module({ providers: [{ provide: CONFIG, useValue: { key: 'k' } }], exports: [CONFIG] })

@@ -1,3 +1,4 @@
+import { clearTimeout, setTimeout } from 'node:timers';
 import { ALL_CAPABILITIES, VERIFIED_CAPABILITIES, type Capabilities } from '../contract/capabilities.js';
 import { createRequestParser } from '../contract/parse-request.js';
 import { safeEmitter } from '../events/relay-events.js';
@@ -35,10 +36,22 @@ export interface Relay {
   resetCarrierHealth(carrierId?: string): void;
   /**
    * Shuts the relay down gracefully: new requests are refused at once with 503
-   * `relay_shutting_down`, those in flight finish (up to their deadline), then the connection pools
-   * are released. Resolves when all of that is done; calling it again returns the same promise.
+   * `relay_shutting_down`, those in flight finish (up to their deadline, or up to `graceMs`), then
+   * the connection pools are released. Resolves when all of that is done; calling it again returns
+   * the same promise (a shorter `graceMs` given then still applies).
    */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
+}
+
+/** Options of {@link Relay.close}. */
+export interface CloseOptions {
+  /**
+   * How long requests in flight may still run, in ms. Those not done by then are cancelled: their
+   * upstream calls stop, nothing of theirs stays archived, and their callers get 503
+   * `relay_shutting_down` (retryable elsewhere). Default: no limit of its own (each request's
+   * deadline bounds it). Under Kubernetes, a little less than `terminationGracePeriodSeconds`.
+   */
+  graceMs?: number;
 }
 
 function resolveCapabilities(partial: Partial<Capabilities> = {}): Capabilities {
@@ -79,6 +92,8 @@ export function createRelay(options: RelayOptions): Relay {
   const routing = resolveRouting(options.routing);
   const router = new CarrierRouter(options.carriers ?? [], routing, emit);
   const artifactPrefix = artifactPrefixOf(options.artifactPrefix);
+  // Aborted when a close()'s grace period is over: cancels what is still running.
+  const shutdown = new AbortController();
   const contract = { capabilities, maxPromptLength: limits.maxPromptLength ?? 8192, maxImages: limits.maxImages ?? 4 };
   const deps = {
     parse: createRequestParser(contract),
@@ -89,6 +104,7 @@ export function createRelay(options: RelayOptions): Relay {
     artifactPrefix,
     imageConcurrency: limits.imageConcurrency ?? 4,
     deadlineMs: limits.deadlineMs ?? 300_000,
+    shutdown: shutdown.signal,
     emit,
     archiveB64Json: options.archive?.b64Json ?? true,
   };
@@ -105,6 +121,7 @@ export function createRelay(options: RelayOptions): Relay {
     edit: (body, images, editOptions) => generateImages(body, deps, editOptions, images),
   });
   let closing: Promise<void> | undefined;
+  const graceTimers: NodeJS.Timeout[] = [];
   const http = createFetchHandler({
     routePath,
     artifactPrefix,
@@ -122,11 +139,22 @@ export function createRelay(options: RelayOptions): Relay {
     capabilities,
     carriers: () => router.states(),
     resetCarrierHealth: (carrierId) => router.resetHealth(carrierId),
-    close() {
+    close(closeOptions = {}) {
+      const { graceMs } = closeOptions;
+      if (graceMs !== undefined && !(typeof graceMs === 'number' && graceMs >= 0)) {
+        return Promise.reject(new TypeError('relay.close: graceMs must be a number >= 0'));
+      }
+      if (graceMs !== undefined && !shutdown.signal.aborted) {
+        const timer = setTimeout(() => shutdown.abort(), graceMs);
+        // The grace period must not keep a process alive that has nothing else to do.
+        timer.unref();
+        graceTimers.push(timer);
+      }
       // New requests are refused (503 relay_shutting_down); those admitted finish on open connection
-      // pools, and only then are the pools closed: a shutdown never fails a request half-way, nor
-      // counts a pool closed under a call as a failure of its carrier.
+      // pools, and only then are the pools closed: a shutdown never fails a request half-way (unless
+      // its grace period ends), nor counts a pool closed under a call as a failure of its carrier.
       closing ??= deps.admission.drain().then(async () => {
+        for (const timer of graceTimers.splice(0)) clearTimeout(timer);
         await Promise.allSettled([references.close(), ...(options.carriers ?? []).map((c) => (c as { close?: () => Promise<void> }).close?.())]);
       });
       return closing;

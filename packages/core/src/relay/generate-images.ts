@@ -11,7 +11,7 @@ import { inspectImage } from '../images/inspect-image.js';
 import { normalizeImage } from '../images/normalize-image.js';
 import type { ReferenceFetcher } from '../references/reference-fetcher.js';
 import type { ReferenceImage } from '../references/reference-image.js';
-import type { Admission } from '../routing/admission.js';
+import { shuttingDownError, type Admission } from '../routing/admission.js';
 import type { CarrierRouter, Route, RouteContext } from '../routing/carrier-router.js';
 import { relayErrorFromCarrier } from '../routing/relay-error-from-carrier.js';
 import { linkedSignal } from '../signals/linked-signal.js';
@@ -29,6 +29,8 @@ export interface GenerationDeps {
   artifactPrefix: string;
   imageConcurrency: number;
   deadlineMs: number;
+  /** Aborted when a closing relay's grace period is over: requests still running end with a 503. */
+  shutdown?: AbortSignal;
   emit: EmitRelayEvent;
   /** Archive images answered inline (`response_format: 'b64_json'`). Default true. */
   archiveB64Json?: boolean;
@@ -71,7 +73,7 @@ export async function generateImages(
   const started = performance.now();
   // Failing images cancel their siblings: a request that will be an error must not keep spending.
   const siblings = new AbortController();
-  const deadline = linkedSignal([siblings.signal, options.signal], deps.deadlineMs);
+  const deadline = linkedSignal([siblings.signal, options.signal, deps.shutdown], deps.deadlineMs);
   const signal = deadline.signal;
   // Who asked, for every event of the request.
   const principal = options.principal === undefined ? {} : { principal: options.principal };
@@ -162,7 +164,9 @@ export async function generateImages(
       ? cancelledError(err)
       : deadline.timedOut
         ? new RelayError(504, 'The request did not complete within its deadline.', { code: 'deadline_exceeded', cause: err })
-        : toRelayError(err);
+        : deps.shutdown?.aborted
+          ? shuttingDownError('The relay shut down before the request completed: retry it (another instance will take it).', err)
+          : toRelayError(err);
     finish(error.status, 0, error.code ?? undefined);
     reported.add(error);
     throw error;

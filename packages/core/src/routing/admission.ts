@@ -4,6 +4,16 @@ import { RelayError } from '../contract/errors.js';
  * The relay-wide limit on requests generating at once: beyond it, requests are answered 429 at once.
  * It also drains the relay on close: new requests are refused, those admitted finish.
  */
+/** 503 `relay_shutting_down`: the caller should retry, another instance will take it. */
+export function shuttingDownError(message: string, cause?: unknown): RelayError {
+  return new RelayError(503, message, {
+    code: 'relay_shutting_down',
+    type: 'server_error',
+    retryAfterSeconds: 1,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
 export class Admission {
   readonly #max: number;
   #inFlight = 0;
@@ -40,13 +50,7 @@ export class Admission {
    * upload) asks first, so that a full or closing relay answers at once instead of after the upload.
    */
   check(): void {
-    if (this.#closed) {
-      throw new RelayError(503, 'The relay is shutting down: retry the request (another instance will take it).', {
-        code: 'relay_shutting_down',
-        type: 'server_error',
-        retryAfterSeconds: 1,
-      });
-    }
+    if (this.#closed) throw shuttingDownError('The relay is shutting down: retry the request (another instance will take it).');
     if (this.#inFlight >= this.#max) {
       throw new RelayError(429, 'The relay is at capacity: too many image generations are in progress. Retry shortly.', {
         code: 'relay_at_capacity',

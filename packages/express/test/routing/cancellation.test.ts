@@ -174,6 +174,46 @@ describe('relay.close(): a graceful shutdown', () => {
   });
 });
 
+describe('relay.close({ graceMs }): a shutdown with a time limit', () => {
+  test('a request still running when the grace period ends gets 503 relay_shutting_down; its upstream call is closed, nothing of it stays archived, no carrier is blamed', async () => {
+    const h = await startHarness({ carriers: (emu) => [carrier(emu, 'a')] });
+    try {
+      // n = 2: one image comes back at once, the other hangs.
+      h.emulator.script({ type: 'hang' });
+      const inFlight = h.http.post(ROUTE).send({ ...body, n: 2 }).then((res) => res);
+      await until(() => callsOf(h, 'a').length === 2, 10_000, 'both upstream calls');
+      const started = Date.now();
+      const closing = h.relay.close({ graceMs: 300 });
+      const res = await inFlight;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(res.status).toBe(503);
+      expect(res.body.error).toMatchObject({ code: 'relay_shutting_down', type: 'server_error' });
+      expect(res.headers['retry-after']).toBe('1');
+      await closing;
+      await until(() => callsOf(h, 'a').every((c) => c.closedAt !== undefined), 5_000, 'the hung upstream call to close');
+      expect(await filesUnder(h.storageDir)).toEqual([]);
+      expect(h.relay.carriers()).toMatchObject([{ id: 'a', status: 'healthy', failures: 0 }]);
+      expect(eventsOf(h, 'request.finished').at(-1)).toMatchObject({ status: 503, code: 'relay_shutting_down' });
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('requests that finish within the grace period are answered normally; a bad graceMs is refused', async () => {
+    const h = await startHarness({ carriers: (emu) => [carrier(emu, 'a')] });
+    try {
+      await expect(h.relay.close({ graceMs: -1 })).rejects.toThrow(TypeError);
+      h.emulator.script({ type: 'latency', ms: 300 });
+      const inFlight = h.http.post(ROUTE).send(body).then((res) => res);
+      await until(() => callsOf(h, 'a').length === 1, 10_000, 'the upstream call');
+      await h.relay.close({ graceMs: 10_000 });
+      expect((await inFlight).status).toBe(200);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('a failed image and its queued siblings', () => {
   test('with images taking turns (imageConcurrency 1), the first failing ends the request: the others never start, no attempt after the end', async () => {
     const h = await startHarness({ carriers: (emu) => [carrier(emu, 'a')], limits: { imageConcurrency: 1 } });
