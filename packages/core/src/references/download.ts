@@ -3,13 +3,8 @@ import { request, type Dispatcher } from 'undici';
 import { linkedSignal } from '../signals/linked-signal.js';
 import { BlockedAddressError, ResolveError } from './pinned-agent.js';
 import { ReferenceFailure, quoteHost } from './reference-errors.js';
+import type { DownloadProgress } from './shared-downloads.js';
 import { checkRedirect, type CheckedHttpUrl, type UrlPolicy } from './url-policy.js';
-
-/** Bytes downloaded so far by one `image_input`, against `maxTotalBytes`. */
-export interface ByteBudget {
-  readonly max: number;
-  used: number;
-}
 
 /** Validators of a cached copy, sent only to the URL that gave them. */
 export interface CachedValidators {
@@ -28,7 +23,11 @@ export interface DownloadContext {
   maxBytes: number;
   timeoutMs: number;
   headersTimeoutMs: number;
-  budget: ByteBudget;
+  /**
+   * Told the declared length once the headers are in, then the bytes received after each chunk;
+   * throwing stops the download with that error (the requests' totals are checked there).
+   */
+  progress?: DownloadProgress;
   /** Aborts the download; its reason is rethrown as is. */
   signal: AbortSignal;
   validators?: CachedValidators;
@@ -84,23 +83,21 @@ function discard(body: Readable): void {
   body.destroy();
 }
 
-/** Reads a body into memory, failing as soon as the per-reference or per-request cap is crossed. */
-async function readCapped(body: Readable, maxBytes: number, budget: ByteBudget): Promise<Buffer> {
+/** Reads a body into memory, failing as soon as the per-reference cap is crossed or `progress` throws. */
+async function readCapped(body: Readable, maxBytes: number, progress: DownloadProgress | undefined, declared: number | undefined): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     size += chunk.length;
-    budget.used += chunk.length;
     if (size > maxBytes) {
       discard(body);
       throw new ReferenceFailure('image_too_large', `is larger than ${maxBytes} bytes: use a smaller image.`);
     }
-    if (budget.used > budget.max) {
+    try {
+      progress?.(size, declared);
+    } catch (err) {
       discard(body);
-      throw new ReferenceFailure(
-        'image_too_large',
-        `makes the reference images of this request larger than ${budget.max} bytes in total: use smaller images.`,
-      );
+      throw err;
     }
     chunks.push(chunk);
   }
@@ -173,14 +170,13 @@ export async function download(start: CheckedHttpUrl, context: DownloadContext):
         discard(body);
         throw new ReferenceFailure('image_too_large', `is larger than ${context.maxBytes} bytes: use a smaller image.`);
       }
-      if (length !== undefined && context.budget.used + length > context.budget.max) {
+      try {
+        context.progress?.(0, length);
+      } catch (err) {
         discard(body);
-        throw new ReferenceFailure(
-          'image_too_large',
-          `makes the reference images of this request larger than ${context.budget.max} bytes in total: use smaller images.`,
-        );
+        throw err;
       }
-      const bytes = await readCapped(body, context.maxBytes, context.budget);
+      const bytes = await readCapped(body, context.maxBytes, context.progress, length);
       const etag = header(headers, 'etag');
       const lastModified = header(headers, 'last-modified');
       const cacheControl = header(headers, 'cache-control') ?? '';

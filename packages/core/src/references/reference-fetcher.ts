@@ -1,9 +1,9 @@
 import pLimit from 'p-limit';
-import { download, type ByteBudget } from './download.js';
+import { download } from './download.js';
 import { createPinnedAgent } from './pinned-agent.js';
 import { ReferenceCache } from './reference-cache.js';
 import { ReferenceFailure, toReferenceError } from './reference-errors.js';
-import { SharedDownloads } from './shared-downloads.js';
+import { SharedDownloads, type DownloadProgress } from './shared-downloads.js';
 import type { ReferenceImage } from './reference-image.js';
 import type { ReferenceOptions } from './reference-options.js';
 import { resolveReferenceOptions, type ResolvedReferenceOptions } from './resolve-options.js';
@@ -33,11 +33,17 @@ export interface ReferenceFetcher {
    * Throws the same 400 `RelayError`s.
    */
   check(urls: string[]): void;
-  /** Closes the connection pool (and drops the cache). */
+  /** Closes the connection pool and drops the cache; downloads in flight are aborted (their calls reject). */
   close(): Promise<void>;
 }
 
 type Checked = CheckedHttpUrl | CheckedDataUrl;
+
+/** Bytes the references of one request take so far, against `maxTotalBytes`. */
+interface ByteBudget {
+  readonly max: number;
+  used: number;
+}
 
 interface Job {
   checked: Checked;
@@ -100,20 +106,34 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
     return verifyImage(Buffer.from(checked.base64, 'base64'), opts.maxPixels);
   }
 
-  /** Downloads (or revalidates) a reference; callers wanting the same URL meanwhile share it. */
+  /**
+   * Downloads (or revalidates) a reference; callers wanting the same URL meanwhile share it. Each
+   * caller counts the download against its own request's total as it streams in (the length its
+   * server declares, then the bytes received), and leaves it alone when that total is crossed.
+   */
   async function fetchHttp(checked: CheckedHttpUrl, budget: ByteBudget, signal: AbortSignal): Promise<VerifiedImage> {
     const key = urlKey(checked.url);
     const cached = cache?.get(key);
-    let image: VerifiedImage;
-    if (cached?.fresh) image = cached.entry.image;
-    // A download shared by several requests answers to no single request's total: each caller
-    // counts the image against its own total once it has it (one image is still capped by maxBytes).
-    else image = await shared.run(key, (shareSignal) => downloadVerified(checked, key, shareSignal), signal);
-    charge(budget, image.bytes.length);
+    if (cached?.fresh) {
+      charge(budget, cached.entry.image.bytes.length);
+      return cached.entry.image;
+    }
+    let counted = 0;
+    const countTo = (bytes: number): void => {
+      const more = bytes - counted;
+      counted = bytes;
+      charge(budget, more);
+    };
+    const progress: DownloadProgress = (received, declared) => {
+      if (Math.max(received, declared ?? 0) > counted) countTo(Math.max(received, declared ?? 0));
+    };
+    const image = await shared.run(key, (shareSignal, report) => downloadVerified(checked, key, shareSignal, report), signal, progress);
+    // What the request holds in the end is the image (a copy revalidated with a 304 streamed nothing).
+    countTo(image.bytes.length);
     return image;
   }
 
-  async function downloadVerified(checked: CheckedHttpUrl, key: string, signal: AbortSignal): Promise<VerifiedImage> {
+  async function downloadVerified(checked: CheckedHttpUrl, key: string, signal: AbortSignal, progress: DownloadProgress): Promise<VerifiedImage> {
     // Looked up again: the entry may have been stored or refreshed since the caller missed it.
     const cached = cache?.get(key);
     if (cached?.fresh) return cached.entry.image;
@@ -126,7 +146,7 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
       maxBytes: opts.maxBytes,
       timeoutMs: opts.timeoutMs,
       headersTimeoutMs: opts.headersTimeoutMs,
-      budget: { max: opts.maxTotalBytes, used: 0 },
+      progress,
       signal,
       ...(revalidate
         ? {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import sharp from 'sharp';
 import { RelayError } from '../../src/contract/errors.js';
 import { createReferenceFetcher, type ReferenceFetcher } from '../../src/references/reference-fetcher.js';
 import type { ReferenceOptions } from '../../src/references/reference-options.js';
@@ -474,6 +475,41 @@ describe('downloads shared by concurrent requests', () => {
     expect((await later)[0]?.width).toBe(8);
   });
 
+  test('the total of a request is enforced while its references stream in (declared lengths count at once)', async () => {
+    const png = await sharp({ create: { width: 600, height: 600, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    let sent = 0;
+    /** 64 KiB every 5 ms, with or without a Content-Length, counting what got out before the relay hung up. */
+    const slow =
+      (declare: boolean): Handler =>
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'image/png', ...(declare ? { 'content-length': String(png.length) } : {}) });
+        let at = 0;
+        const timer = setInterval(() => {
+          if (res.destroyed || at >= png.length) {
+            clearInterval(timer);
+            if (at >= png.length) res.end();
+            return;
+          }
+          const chunk = png.subarray(at, at + 65536);
+          at += chunk.length;
+          sent += chunk.length;
+          res.write(chunk);
+        }, 5);
+        res.on('close', () => clearInterval(timer));
+      };
+    const max = Math.floor(png.length * 2.5);
+    for (const declare of [true, false]) {
+      sent = 0;
+      const urls = [serve(slow(declare)), serve(slow(declare)), serve(slow(declare)), serve(slow(declare))];
+      const err = await rejection(fetcher({ maxTotalBytes: max, concurrency: 4 }).fetchAll(urls));
+      expect([err.code, err.message]).toEqual(['image_too_large', expect.stringMatching(/in total/)]);
+      // About the total (a few chunks over, while the hang-ups travel), never the four whole bodies.
+      expect(sent).toBeLessThanOrEqual(max + 8 * 65536);
+    }
+  });
+
   test("a shared download's failure reaches each request under its own index; totals stay per request", async () => {
     const missing = serve((_req, res) => {
       setTimeout(() => {
@@ -495,11 +531,12 @@ describe('downloads shared by concurrent requests', () => {
     const g = fetcher({ maxTotalBytes: Math.floor(png.length * 1.5) });
     const shared = gated(png);
     const alone = g.fetchAll([shared.url]);
-    const tooMuch = g.fetchAll([serve(bytes(png)), shared.url]);
+    // Refused as soon as the shared download's declared length would take it over its total.
+    const tooMuch = rejection(g.fetchAll([serve(bytes(png)), shared.url]));
     await requested(shared.url, 1);
     shared.release();
     expect((await alone)[0]?.bytes.equals(png)).toBe(true);
-    const err = await rejection(tooMuch);
+    const err = await tooMuch;
     expect([err.code, err.message]).toEqual(['image_too_large', expect.stringMatching(/in total/)]);
     expect(servers.hits(pathOf(shared.url))).toBe(1);
   });
