@@ -17,6 +17,10 @@ export class ImageRelayService implements BeforeApplicationShutdown {
       throw new TypeError(`ImageRelayModule: the relay's artifactPrefix '${own}' differs from the module's '${artifactPrefix}': set it once, in the module's forRoot/forRootAsync extras.`);
     }
     const { shutdownGraceMs, ...relayOptions } = options;
+    // Checked at startup: at shutdown, a bad value would leave the relay open (Nest only logs hook errors).
+    if (shutdownGraceMs !== undefined && !(typeof shutdownGraceMs === 'number' && shutdownGraceMs >= 0)) {
+      throw new TypeError(`ImageRelayModule: shutdownGraceMs must be a number >= 0 (Infinity: no limit), got ${JSON.stringify(shutdownGraceMs)}`);
+    }
     this.#shutdownGraceMs = shutdownGraceMs;
     this.relay = createRelay({ ...relayOptions, artifactPrefix });
   }

@@ -117,6 +117,11 @@ describe('ImageRelayModule', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  test('a shutdownGraceMs that is not a number >= 0 (a string from the environment) is refused at startup', async () => {
+    await expect(boot([ImageRelayModule.forRoot({ ...relayOptions(), shutdownGraceMs: '25000' as unknown as number })])).rejects.toThrow(/shutdownGraceMs/);
+    app = undefined;
+  });
+
   test('forRootAsync with inject and a custom path; the service works without HTTP', async () => {
     const CONFIG = Symbol('config');
     @Module({ providers: [{ provide: CONFIG, useValue: { key: 'k' } }], exports: [CONFIG] })

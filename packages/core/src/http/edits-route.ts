@@ -4,6 +4,7 @@ import type { ReferenceImage } from '../references/reference-image.js';
 import type { GenerateOptions } from '../relay/generate-images.js';
 import type { ImagesResponse } from '../relay/images-response.js';
 import { readMultipartReferences, type MultipartLimits } from './multipart-references.js';
+import { unlessClosing } from '../routing/admission.js';
 import { servePost } from './post-route.js';
 
 /** The default path of the edits route. */
@@ -30,6 +31,8 @@ export interface EditsRouteSettings {
   emit: EmitRelayEvent;
   /** Throws (429 at capacity, 503 shutting down) before the upload is read, when it could not be admitted anyway. */
   admissible: () => void;
+  /** Aborted when the relay starts closing: an upload still being received is then answered 503. */
+  closing?: AbortSignal;
   /** Generates from a request body and references already received and verified. */
   edit: (body: unknown, images: ReferenceImage[], options: GenerateOptions) => Promise<ImagesResponse>;
 }
@@ -38,7 +41,7 @@ export interface EditsRouteSettings {
 export function handleEdits(request: Request, settings: EditsRouteSettings): Promise<Response> {
   return servePost(request, { path: settings.path, authorize: settings.authorize, emit: settings.emit }, async (options) => {
     settings.admissible();
-    const { fields, images } = await readMultipartReferences(request, settings.limits, request.signal);
+    const { fields, images } = await unlessClosing(readMultipartReferences(request, settings.limits, request.signal), settings.closing);
     return settings.edit(fields, images, options);
   });
 }

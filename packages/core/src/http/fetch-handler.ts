@@ -1,6 +1,7 @@
 import type { Authorize } from '../auth/authorize.js';
 import { RelayError } from '../contract/errors.js';
 import type { EmitRelayEvent } from '../events/relay-events.js';
+import { unlessClosing } from '../routing/admission.js';
 import { cooperate } from '../scheduling/turn-budget.js';
 import type { GenerateOptions } from '../relay/generate-images.js';
 import type { ImagesResponse } from '../relay/images-response.js';
@@ -23,6 +24,8 @@ export interface FetchHandlerSettings {
   generate: (body: unknown, options: GenerateOptions) => Promise<ImagesResponse>;
   /** Further routes at exact paths (the OpenAPI document, the edits route). */
   routes?: ExtraRoute[];
+  /** Aborted when the relay starts closing: a body still being read is then answered 503. */
+  closing?: AbortSignal;
 }
 
 /** A further route of the relay, served at an exact path. */
@@ -79,6 +82,6 @@ async function handleGeneration(request: Request, settings: FetchHandlerSettings
   // Validation and routing are CPU work: in a burst of requests, each waits its turn (see turn-budget).
   await cooperate();
   return servePost(request, { path: settings.routePath, authorize: settings.authorize, emit: settings.emit }, async (options) =>
-    settings.generate(await readJsonBody(request, settings.maxBodyBytes), options),
+    settings.generate(await unlessClosing(readJsonBody(request, settings.maxBodyBytes), settings.closing), options),
   );
 }

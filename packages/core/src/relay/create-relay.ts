@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { ALL_CAPABILITIES, VERIFIED_CAPABILITIES, type Capabilities } from '../contract/capabilities.js';
 import { createRequestParser } from '../contract/parse-request.js';
@@ -43,13 +44,18 @@ export interface Relay {
   close(options?: CloseOptions): Promise<void>;
 }
 
+/** The longest delay Node's timers take (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Options of {@link Relay.close}. */
 export interface CloseOptions {
   /**
    * How long requests in flight may still run, in ms. Those not done by then are cancelled: their
    * upstream calls stop, nothing of theirs stays archived, and their callers get 503
    * `relay_shutting_down` (retryable elsewhere). Default: no limit of its own (each request's
-   * deadline bounds it). Under Kubernetes, a little less than `terminationGracePeriodSeconds`.
+   * deadline bounds it; `Infinity` says the same). Under Kubernetes, a little less than
+   * `terminationGracePeriodSeconds`. Requests still sending their body when `close()` is called
+   * are not in flight yet: they are answered 503 `relay_shutting_down` at once, like new ones.
    */
   graceMs?: number;
 }
@@ -92,8 +98,10 @@ export function createRelay(options: RelayOptions): Relay {
   const routing = resolveRouting(options.routing);
   const router = new CarrierRouter(options.carriers ?? [], routing, emit);
   const artifactPrefix = artifactPrefixOf(options.artifactPrefix);
-  // Aborted when a close()'s grace period is over: cancels what is still running.
+  // Aborted when a close()'s grace period is over: cancels what is still running. Every request in
+  // flight listens to it: that is no leak, whatever their number.
   const shutdown = new AbortController();
+  setMaxListeners(Number.POSITIVE_INFINITY, shutdown.signal);
   const contract = { capabilities, maxPromptLength: limits.maxPromptLength ?? 8192, maxImages: limits.maxImages ?? 4 };
   const deps = {
     parse: createRequestParser(contract),
@@ -118,6 +126,7 @@ export function createRelay(options: RelayOptions): Relay {
     ...(options.authorize ? { authorize: options.authorize } : {}),
     emit,
     admissible: () => deps.admission.check(),
+    closing: deps.admission.closing,
     edit: (body, images, editOptions) => generateImages(body, deps, editOptions, images),
   });
   let closing: Promise<void> | undefined;
@@ -131,6 +140,7 @@ export function createRelay(options: RelayOptions): Relay {
     emit,
     generate,
     routes,
+    closing: deps.admission.closing,
   });
   return {
     generate,
@@ -142,9 +152,10 @@ export function createRelay(options: RelayOptions): Relay {
     close(closeOptions = {}) {
       const { graceMs } = closeOptions;
       if (graceMs !== undefined && !(typeof graceMs === 'number' && graceMs >= 0)) {
-        return Promise.reject(new TypeError('relay.close: graceMs must be a number >= 0'));
+        return Promise.reject(new TypeError(`relay.close: graceMs must be a number >= 0 (Infinity: no limit), got ${String(graceMs)}`));
       }
-      if (graceMs !== undefined && !shutdown.signal.aborted) {
+      // Node's timers cannot wait longer than 2^31-1 ms (they fire at once instead): that is no limit.
+      if (graceMs !== undefined && graceMs <= MAX_TIMER_MS && !shutdown.signal.aborted) {
         const timer = setTimeout(() => shutdown.abort(), graceMs);
         // The grace period must not keep a process alive that has nothing else to do.
         timer.unref();

@@ -19,6 +19,8 @@ export interface ExtraRouteDeps {
   emit: EmitRelayEvent;
   /** Whether a request could be admitted now (throws the 429/503 it would get). */
   admissible: () => void;
+  /** Aborted when the relay starts closing: uploads still being received are answered 503 then. */
+  closing: AbortSignal;
   edit: (body: unknown, images: ReferenceImage[], options: GenerateOptions) => Promise<ImagesResponse>;
 }
 
@@ -40,6 +42,7 @@ export function extraRoutes(options: RelayOptions, deps: ExtraRouteDeps): ExtraR
       ...(deps.authorize ? { authorize: deps.authorize } : {}),
       emit: deps.emit,
       admissible: deps.admissible,
+      closing: deps.closing,
       edit: deps.edit,
     };
     routes.push({ path: editsPath, handle: (request) => handleEdits(request, settings) });

@@ -1,9 +1,5 @@
 import { RelayError } from '../contract/errors.js';
 
-/**
- * The relay-wide limit on requests generating at once: beyond it, requests are answered 429 at once.
- * It also drains the relay on close: new requests are refused, those admitted finish.
- */
 /** 503 `relay_shutting_down`: the caller should retry, another instance will take it. */
 export function shuttingDownError(message: string, cause?: unknown): RelayError {
   return new RelayError(503, message, {
@@ -14,10 +10,15 @@ export function shuttingDownError(message: string, cause?: unknown): RelayError 
   });
 }
 
+/**
+ * The relay-wide limit on requests generating at once: beyond it, requests are answered 429 at once.
+ * It also drains the relay on close: new requests are refused, those admitted finish.
+ */
 export class Admission {
   readonly #max: number;
   #inFlight = 0;
   #closed = false;
+  readonly #closing = new AbortController();
   readonly #idle: Array<() => void> = [];
 
   constructor(maxInFlight: number) {
@@ -59,10 +60,38 @@ export class Admission {
     }
   }
 
+  /**
+   * Aborted when the relay starts closing: requests still being taken in (their body being read, not
+   * admitted yet) are answered 503 then, rather than after their upload (see {@link unlessClosing}).
+   */
+  get closing(): AbortSignal {
+    return this.#closing.signal;
+  }
+
   /** Admits no more requests; resolves once those in flight have ended. */
   drain(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort();
     if (this.#inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
+}
+
+/**
+ * `work` (reading a request's body), or 503 `relay_shutting_down` as soon as `closing` aborts: a
+ * request not admitted yet is a new request, and a closing relay refuses those at once. What `work`
+ * does afterwards is ignored (the connection is closed, its body unread).
+ */
+export function unlessClosing<T>(work: Promise<T>, closing: AbortSignal | undefined): Promise<T> {
+  if (closing === undefined) return work;
+  const refused = (): RelayError => shuttingDownError('The relay is shutting down: retry the request (another instance will take it).');
+  if (closing.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(refused());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onClosing = (): void => reject(refused());
+    closing.addEventListener('abort', onClosing, { once: true });
+    work.then(resolve, reject).finally(() => closing.removeEventListener('abort', onClosing));
+  });
 }

@@ -1,3 +1,4 @@
+import { getMaxListeners } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -209,6 +210,93 @@ describe('relay.close({ graceMs }): a shutdown with a time limit', () => {
       await h.relay.close({ graceMs: 10_000 });
       expect((await inFlight).status).toBe(200);
     } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('relay.close(): requests still sending their body, limits of graceMs, many requests in flight', () => {
+  test('an upload (or a JSON body) still being received when close() is called is answered 503 at once, and close() does not wait for it', async () => {
+    const h = await startHarness({ carriers: (emu) => [carrier(emu, 'a')], edits: { enabled: true } });
+    try {
+      const answers: Array<Promise<number>> = [];
+      const partial = (path: string, contentType: string, head: string): ClientRequest => {
+        let req!: ClientRequest;
+        answers.push(
+          new Promise<number>((resolve) => {
+            req = httpRequest(`${h.origin}${path}`, { method: 'POST', headers: { 'content-type': contentType } }, (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            });
+            req.on('error', () => resolve(-1));
+          }),
+        );
+        req.write(head);
+        return req;
+      };
+      const upload = partial(
+        '/v1/images/edits',
+        'multipart/form-data; boundary=b',
+        '--b\r\ncontent-disposition: form-data; name="model"\r\n\r\nnano-banana-pro\r\n--b\r\ncontent-disposition: form-data; name="image"; filename="a.png"\r\ncontent-type: image/png\r\n\r\n' + 'x'.repeat(1000),
+      );
+      const json = partial(ROUTE, 'application/json', '{"model":"nano-banana-pro","prompt":"');
+      // Both bodies are being read now, and will never end on their own.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = Date.now();
+      await h.relay.close();
+      expect(await Promise.all(answers)).toEqual([503, 503]);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      upload.destroy();
+      json.destroy();
+      expect(eventsOf(h, 'request.finished').map((e) => e.code)).toEqual(['relay_shutting_down', 'relay_shutting_down']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('graceMs: Infinity (or beyond what a timer can wait) is no limit, not an immediate cancellation', async () => {
+    for (const graceMs of [Number.POSITIVE_INFINITY, 2 ** 31]) {
+      const h = await startHarness({ carriers: (emu) => [carrier(emu, 'a')] });
+      try {
+        h.emulator.script({ type: 'latency', ms: 300 });
+        const inFlight = h.http.post(ROUTE).send(body).then((res) => res);
+        await until(() => callsOf(h, 'a').length === 1, 10_000, 'the upstream call');
+        await h.relay.close({ graceMs });
+        expect((await inFlight).status).toBe(200);
+      } finally {
+        await h.close();
+      }
+    }
+  });
+
+  test('many requests in flight: no signal gets more abort listeners than its limit (Node would warn of a possible memory leak)', async () => {
+    const h = await startHarness({ carriers: (emu) => [carrier(emu, 'a')] });
+    // Node warns once an AbortSignal holds more 'abort' listeners than its limit (10 unless raised): count them.
+    const add = AbortSignal.prototype.addEventListener;
+    const remove = AbortSignal.prototype.removeEventListener;
+    const listeners = new WeakMap<AbortSignal, Set<unknown>>();
+    let overLimit = 0;
+    AbortSignal.prototype.addEventListener = function (this: AbortSignal, type: string, listener: unknown, options?: unknown) {
+      if (type === 'abort') {
+        const set = listeners.get(this) ?? new Set();
+        set.add(listener);
+        listeners.set(this, set);
+        if (set.size > getMaxListeners(this)) overLimit = Math.max(overLimit, set.size);
+      }
+      return (add as (...args: unknown[]) => void).call(this, type, listener, options);
+    } as typeof add;
+    AbortSignal.prototype.removeEventListener = function (this: AbortSignal, type: string, listener: unknown, options?: unknown) {
+      if (type === 'abort') listeners.get(this)?.delete(listener);
+      return (remove as (...args: unknown[]) => void).call(this, type, listener, options);
+    } as typeof remove;
+    try {
+      h.emulator.script({ type: 'latency', ms: 300 }, { times: 12 });
+      const answers = await Promise.all(Array.from({ length: 12 }, () => h.http.post(ROUTE).send(body)));
+      expect(answers.map((r) => r.status)).toEqual(Array(12).fill(200));
+      expect(overLimit).toBe(0);
+    } finally {
+      AbortSignal.prototype.addEventListener = add;
+      AbortSignal.prototype.removeEventListener = remove;
       await h.close();
     }
   });
