@@ -38,6 +38,8 @@ const relay = createRelay({
   storage,
   // The demo fetches its own sample references over loopback; nothing else on loopback is reachable.
   references: { allowHosts: [`localhost:${port}`, `127.0.0.1:${port}`] },
+  // A prompt alone (text to image) is Beta in the contract, off by default: the playground offers it.
+  capabilities: { textToImage: true },
   onEvent: (event) => {
     log.info(event, event.type);
     metrics.onEvent(event);

@@ -13,5 +13,7 @@ mkdirSync(dir, { recursive: true });
 const relay = createRelay({
   carriers: [geminiCarrier({ id: 'gemini-emulated', apiKey: 'demo-key', baseUrl: emulator.url })],
   storage: localDiskStorage({ dir, publicBaseUrl: `http://localhost:${port}` }),
+  // A prompt alone (text to image) is Beta in the contract, off by default.
+  capabilities: { textToImage: true },
 });
 serve({ fetch: createApp(relay).fetch, port }, () => console.log(`Hono example on http://localhost:${port}`));

@@ -25,6 +25,7 @@ describe('Hono example (relay.fetch as the only integration)', () => {
     relay = createRelay({
       carriers: [geminiCarrier({ id: 'g', apiKey: 'k', baseUrl: emulator.url })],
       storage: localDiskStorage({ dir, publicBaseUrl: origin }),
+      capabilities: { textToImage: true },
     });
   });
   afterAll(async () => {

@@ -15,6 +15,8 @@ export function relayOptionsFromEnv(env: NodeJS.ProcessEnv): RelayOptions {
   }
   return {
     carriers,
+    // A prompt alone (text to image) is Beta in the contract, off by default: this example offers it.
+    capabilities: { textToImage: true },
     storage: localDiskStorage({ dir: env.ARTIFACT_DIR ?? '.artifacts', publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT ?? 3002}` }),
   };
 }

@@ -16,6 +16,7 @@ describe('express-rate-limit in front of the router', () => {
     const relay = createRelay({
       carriers: [geminiCarrier({ id: 'g', apiKey: 'k', baseUrl: emulator.url })],
       storage: memoryStorage({ publicBaseUrl: 'http://127.0.0.1' }),
+      capabilities: { textToImage: true },
     });
     const app = express();
     app.use(

@@ -177,6 +177,38 @@ describe('defaults under narrowed capabilities', () => {
   });
 });
 
+describe('text to image (a prompt alone) is Beta in the contract: off unless enabled', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ capabilities: { textToImage: false } });
+  });
+  afterAll(() => h.close());
+
+  test('a prompt alone → 400 missing image_input, saying text to image is not enabled; nothing reaches the upstream', async () => {
+    const res = await h.http.post(ROUTE).send(base);
+    expectError(res, 400, 'image_input', 'missing_required_parameter');
+    expect(res.body.error.message).toMatch(/text to image .* not enabled/i);
+    expect(h.emulator.requests).toHaveLength(0);
+    expect((await h.http.post(ROUTE).send({ ...base, image_input: h.images.url('/ref.png') })).status).toBe(200);
+  });
+
+  test('the OpenAPI document requires image_input and offers no text-to-image example', async () => {
+    const doc = (await h.http.get('/v1/images/openapi.json')).body;
+    expect(doc.components.schemas.ImageGenerationRequest.required).toEqual(expect.arrayContaining(['model', 'prompt', 'image_input']));
+    const examples = doc.paths[ROUTE].post.requestBody.content['application/json'].examples;
+    expect(Object.keys(examples)).not.toContain('textToImage');
+    expect(Object.keys(examples)).toContain('singleImageEdit');
+  });
+
+  test('it is the default; settings that would allow no request at all fail at startup', async () => {
+    const { createRelay, memoryStorage } = await import('@banana-relay/core');
+    const storage = memoryStorage({ publicBaseUrl: 'http://127.0.0.1' });
+    expect(createRelay({ carriers: [], storage }).capabilities.textToImage).toBe(false);
+    expect(() => createRelay({ carriers: [], storage, capabilities: { maxReferences: 0 } })).toThrow(/textToImage/);
+    expect(() => createRelay({ carriers: [], storage, capabilities: { textToImage: 'yes' as unknown as boolean } })).toThrow(/textToImage/);
+  });
+});
+
 describe('reference URLs are part of validation', () => {
   let h: Harness;
   beforeAll(async () => {

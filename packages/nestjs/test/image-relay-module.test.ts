@@ -76,6 +76,7 @@ describe('ImageRelayModule', () => {
     carriers: [geminiCarrier({ id: 'g', apiKey: 'k', baseUrl: emulator.url })],
     storage: localDiskStorage({ dir, publicBaseUrl: 'http://127.0.0.1' }),
     limits: { maxBodyBytes: 2048 },
+    capabilities: { textToImage: true },
     onEvent: (e: RelayEvent) => events.push(e),
   });
 

@@ -30,6 +30,7 @@ export async function startExample(appOptions: AppOptions = {}, relayOptions: Pa
     ],
     storage: localDiskStorage({ dir, publicBaseUrl: origin }),
     references: { allowHosts: [new URL(origin).host] },
+    capabilities: { textToImage: true },
     ...relayOptions,
   });
   server.on('request', await createApp(relay, appOptions));

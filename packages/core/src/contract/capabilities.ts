@@ -21,14 +21,20 @@ export interface Capabilities {
   outputFormats: OutputFormat[];
   /** Most references per request (0 to 14; 0: prompts only). */
   maxReferences: number;
+  /**
+   * Whether a prompt alone (no reference image) is accepted: text to image. Beta in the contract,
+   * whose Verified flows are edits of 1 to 2 references; off in the Verified set.
+   */
+  textToImage: boolean;
 }
 
-/** The contract's Verified set: 1K/4K, 1:1/21:9, png/jpg, up to 2 references. */
+/** The contract's Verified set: edits of 1 to 2 references, 1K/4K, 1:1/21:9, png/jpg (text to image is Beta). */
 export const VERIFIED_CAPABILITIES: Capabilities = Object.freeze({
   resolutions: ['1K', '4K'],
   aspectRatios: ['1:1', '21:9'],
   outputFormats: ['png', 'jpg'],
   maxReferences: 2,
+  textToImage: false,
 }) as Capabilities;
 
 /** Everything the model supports (Verified + Beta). */
@@ -37,4 +43,5 @@ export const ALL_CAPABILITIES: Capabilities = Object.freeze({
   aspectRatios: [...ALL_ASPECT_RATIOS],
   outputFormats: [...ALL_OUTPUT_FORMATS],
   maxReferences: MODEL_MAX_REFERENCES,
+  textToImage: true,
 }) as Capabilities;

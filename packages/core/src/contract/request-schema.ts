@@ -139,11 +139,17 @@ export function requestSchema(settings: ContractSettings) {
       }),
     image_input: z
       .union([urlString, z.array(urlString).meta({ minItems: 1, maxItems: maxRefs })], { error: "'image_input' must be a URL or a list of URLs." })
-      .meta({ description: `Reference image URL(s), http(s); 1 to ${maxRefs}. Leave it out for a prompt alone.` })
+      .meta({
+        description: capabilities.textToImage
+          ? `Reference image URL(s), http(s); 1 to ${maxRefs}. Leave it out for a prompt alone.`
+          : `Reference image URL(s), http(s); 1 to ${maxRefs}. Required: text to image is not enabled.`,
+      })
       .transform((value) => (typeof value === 'string' ? [value] : value))
       // An empty list is most likely references lost on the way: refused rather than run as a prompt alone.
       .refine((refs) => refs.length > 0, {
-        message: `'image_input' is an empty list: give 1 to ${maxRefs} image URLs, or leave 'image_input' out for a prompt alone.`,
+        message: capabilities.textToImage
+          ? `'image_input' is an empty list: give 1 to ${maxRefs} image URLs, or leave 'image_input' out for a prompt alone.`
+          : `'image_input' is an empty list: give 1 to ${maxRefs} image URLs.`,
         params: { code: 'invalid_value' },
       })
       .refine((refs) => refs.length <= maxRefs, {

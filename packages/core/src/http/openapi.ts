@@ -61,6 +61,13 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
   return rest;
 }
 
+/** `schema` with `fields` added to its `required` list (rules checked outside the zod schema). */
+function requiring(schema: Record<string, unknown>, fields: string[]): Record<string, unknown> {
+  if (fields.length === 0) return schema;
+  const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
+  return { ...schema, required: [...required, ...fields.filter((f) => !required.includes(f))] };
+}
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 const ERROR_STATUSES: Record<string, string> = {
@@ -85,9 +92,10 @@ export function contractExamples(settings: ContractSettings): Record<string, { s
   const caps = settings.capabilities;
   const resolution = caps.resolutions.at(-1) ?? '1K';
   const aspectRatio = caps.aspectRatios.at(-1) ?? '1:1';
-  const examples: Record<string, { summary: string; value: Record<string, unknown> }> = {
-    textToImage: { summary: 'Text to image', value: { model: MODEL_NAME, prompt: 'A ripe banana on a marble desk, studio light' } },
-  };
+  const examples: Record<string, { summary: string; value: Record<string, unknown> }> = {};
+  if (caps.textToImage) {
+    examples.textToImage = { summary: 'Text to image', value: { model: MODEL_NAME, prompt: 'A ripe banana on a marble desk, studio light' } };
+  }
   if (caps.maxReferences >= 1) {
     examples.singleImageEdit = {
       summary: 'Single-image edit',
@@ -126,7 +134,7 @@ export function openApiDocument(settings: OpenApiSettings): OpenApiDocument {
   const request = requestSchema(contract);
   const file = z.string().meta({ contentMediaType: 'application/octet-stream', description: 'A PNG, JPEG, WEBP or HEIC image.' });
   const schemas: Record<string, unknown> = {
-    ImageGenerationRequest: jsonSchema(request, 'input'),
+    ImageGenerationRequest: requiring(jsonSchema(request, 'input'), contract.capabilities.textToImage ? [] : ['image_input']),
     ImagesResponse: jsonSchema(imagesResponseSchema(contract.capabilities), 'output'),
     Error: jsonSchema(errorSchema, 'output'),
   };
@@ -139,7 +147,9 @@ export function openApiDocument(settings: OpenApiSettings): OpenApiDocument {
       post: {
         operationId: 'createImage',
         summary: `Generate images with ${MODEL_NAME}`,
-        description: 'Text to image, or image editing from reference image URLs (`image_input`). Every image is archived and returned as a URL.',
+        description: contract.capabilities.textToImage
+          ? 'Text to image, or image editing from reference image URLs (`image_input`). Every image is archived and returned as a URL.'
+          : 'Image editing from reference image URLs (`image_input`, required: text to image is not enabled). Every image is archived and returned as a URL.',
         requestBody: {
           required: true,
           content: { 'application/json': { schema: ref('ImageGenerationRequest'), examples: contractExamples(contract) } },

@@ -74,6 +74,10 @@ function resolveCapabilities(partial: Partial<Capabilities> = {}): Capabilities 
   if (!Number.isInteger(caps.maxReferences) || caps.maxReferences < 0 || caps.maxReferences > ALL_CAPABILITIES.maxReferences) {
     throw new TypeError(`createRelay: capabilities.maxReferences must be an integer from 0 to ${ALL_CAPABILITIES.maxReferences}`);
   }
+  if (typeof caps.textToImage !== 'boolean') throw new TypeError('createRelay: capabilities.textToImage must be true or false');
+  if (!caps.textToImage && caps.maxReferences === 0) {
+    throw new TypeError('createRelay: capabilities allow no request (maxReferences 0 takes prompts alone: set textToImage: true)');
+  }
   return Object.freeze(caps);
 }
 
@@ -112,6 +116,7 @@ export function createRelay(options: RelayOptions): Relay {
     artifactPrefix,
     imageConcurrency: limits.imageConcurrency ?? 4,
     deadlineMs: limits.deadlineMs ?? 300_000,
+    textToImage: capabilities.textToImage,
     shutdown: shutdown.signal,
     emit,
     archiveB64Json: options.archive?.b64Json ?? true,

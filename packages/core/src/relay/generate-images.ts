@@ -29,6 +29,8 @@ export interface GenerationDeps {
   artifactPrefix: string;
   imageConcurrency: number;
   deadlineMs: number;
+  /** Whether a request without references is accepted (`capabilities.textToImage`). */
+  textToImage: boolean;
   /** Aborted when a closing relay's grace period is over: requests still running end with a 503. */
   shutdown?: AbortSignal;
   emit: EmitRelayEvent;
@@ -48,6 +50,15 @@ export interface GenerateOptions {
   pinnedCarrier?: string;
   /** The HTTP request's headers (`relay.fetch` passes them): read for the operator pin, when `routing.pinning` is on. */
   headers?: Headers;
+}
+
+/** The 400 for a prompt alone when text to image is not enabled (the uploads route requires a file itself). */
+function referencesRequired(): RelayError {
+  return new RelayError(
+    400,
+    "Missing required parameter: 'image_input'. Text to image (a prompt alone) is not enabled on this route: give 1 or more reference image URLs in 'image_input'.",
+    { param: 'image_input', code: 'missing_required_parameter' },
+  );
 }
 
 /** Errors whose `request.finished` event generateImages has sent already. */
@@ -99,6 +110,7 @@ export async function generateImages(
     const request = deps.parse(body);
     resolution = request.resolution;
     references = uploaded?.length ?? request.imageInput.length;
+    if (references === 0 && !deps.textToImage) throw referencesRequired();
     user = request.user;
     // Reference URLs are checked as part of validation: a bad entry is a 400 whatever the carriers' state.
     deps.references.check(request.imageInput);

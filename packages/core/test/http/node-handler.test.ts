@@ -16,6 +16,7 @@ describe('nodeHandler: plain node:http, no framework', () => {
     relay = createRelay({
       carriers: [geminiCarrier({ id: 'g', apiKey: 'k', baseUrl: emulator.url })],
       storage: memoryStorage({ publicBaseUrl: origin }),
+      capabilities: { textToImage: true },
     });
   });
   afterAll(async () => {

@@ -8,7 +8,7 @@ describe('re-encoding shares the thread pool', () => {
       .png({ compressionLevel: 1 })
       .toBuffer();
     const carrier: Carrier = { id: 'png', official: true, generate: async () => ({ bytes: png }) };
-    const relay = createRelay({ carriers: [carrier], storage: memoryStorage({ publicBaseUrl: 'http://127.0.0.1' }) });
+    const relay = createRelay({ carriers: [carrier], storage: memoryStorage({ publicBaseUrl: 'http://127.0.0.1' }), capabilities: { textToImage: true } });
     let most = 0;
     const watch = setInterval(() => (most = Math.max(most, sharp.counters().process)), 1);
     try {

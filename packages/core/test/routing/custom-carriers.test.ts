@@ -7,7 +7,7 @@ const body = { model: 'nano-banana-pro', prompt: 'a banana' };
 
 function relayOf(carriers: Carrier[], extra: Partial<Parameters<typeof createRelay>[0]> = {}) {
   const events: RelayEvent[] = [];
-  const relay = createRelay({ carriers, storage: memoryStorage({ publicBaseUrl: 'http://127.0.0.1' }), onEvent: (e) => events.push(e), ...extra });
+  const relay = createRelay({ carriers, storage: memoryStorage({ publicBaseUrl: 'http://127.0.0.1' }), onEvent: (e) => events.push(e), capabilities: { textToImage: true }, ...extra });
   return { relay, events };
 }
 

@@ -43,6 +43,7 @@ async function startThirdParty(refs: ImageHost): Promise<ThirdParty> {
     storage: localDiskStorage({ dir: storageDir, publicBaseUrl: origin }),
     references: { allowHosts: [refs.hostPort] },
     authorize: bearerApiKeys({ [TP_KEY]: 'outer-relay' }),
+    capabilities: { textToImage: true },
   });
   const seen: ThirdParty['seen'] = [];
   app.use((req, res, next) => {

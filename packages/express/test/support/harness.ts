@@ -73,6 +73,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     references: { allowHosts: [images.hostPort], ...references },
     onEvent: (event) => events.push(event),
     ...rest,
+    // Most tests send a prompt alone: text to image (Beta, off by default) is on unless a test says otherwise.
+    capabilities: { textToImage: true, ...rest.capabilities },
   });
   if (mountPath) app.use(mountPath, imagesRouter(relay));
   else app.use(imagesRouter(relay));
