@@ -9,6 +9,9 @@ export type NodeRequestLike = IncomingMessage & { body?: unknown };
 /** The request body as the relay expects it: the raw stream, or what a body parser upstream already read. */
 function bodyOf(req: NodeRequestLike): BodyInit | undefined {
   if (req.method === 'GET' || req.method === 'HEAD') return undefined;
+  // A parser that read nothing may still set `req.body` (Express 4's express.json() sets {} on every
+  // request, whatever its type): while the stream is unread, the stream is the body.
+  if (!req.readableDidRead && !req.readableEnded) return req as unknown as BodyInit;
   const parsed = req.body;
   if (Buffer.isBuffer(parsed)) return new Uint8Array(parsed);
   if (typeof parsed === 'string') return parsed;

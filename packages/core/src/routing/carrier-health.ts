@@ -15,7 +15,7 @@ export type CallOutcome =
   | 'success'
   /** 429, 5xx, reset, timeout: the carrier itself is in trouble. */
   | 'failure'
-  /** 401/403: the account is not usable until someone fixes it. */
+  /** 401/403, a key Google calls invalid or expired, a missing model or project: the account is not usable until someone fixes it. */
   | 'misconfigured'
   /** Cancelled by the caller: says nothing about the carrier. */
   | 'neutral';

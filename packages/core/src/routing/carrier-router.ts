@@ -109,8 +109,8 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
  * limits decide who is eligible (before any download or upstream call); an operator pin narrows it
  * to one carrier. Per image: among eligible carriers that are in rotation (circuit closed or
  * half-open, no pending `Retry-After`) and below their `maxConcurrency`, the lowest priority wins and
- * weight shares calls within it. A retryable failure (or a 401/403, which only concerns that
- * account) moves the image to another carrier after a
+ * weight shares calls within it. A retryable failure (or a misconfigured account: 401/403, a bad
+ * key, a missing model, which only concerns that account) moves the image to another carrier after a
  * full-jitter backoff, within `maxAttempts` (and `maxAttemptsPerCarrier`); anything else ends it.
  * When no carrier can take a call, the answer comes at once (503, or 429 when all are rate limited).
  */
@@ -250,7 +250,7 @@ export class CarrierRouter {
         return { image, carrierId: slot.id };
       } catch (err) {
         const failure = err instanceof CarrierError ? err : undefined;
-        // 401/403 concern that account only: the image moves on, and the account leaves rotation.
+        // A misconfigured account (401/403, a bad key...) concerns that account only: the image moves on, and the account leaves rotation.
         const movesOn = failure !== undefined && (failure.retryable || failure.kind === 'auth');
         const retryAfterMs = failure?.kind === 'rate_limited' && failure.retryAfterSeconds !== undefined ? failure.retryAfterSeconds * 1000 : undefined;
         slot.end(ticket, outcomeOf(err, context.signal.aborted), retryAfterMs);
