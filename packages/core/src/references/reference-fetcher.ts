@@ -189,6 +189,7 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
   async function fetchAll(urls: string[], context: FetchReferencesContext = {}): Promise<ReferenceImage[]> {
     const callerSignal = context.signal;
     callerSignal?.throwIfAborted();
+    if (urls.length === 0) return [];
 
     // Every URL is checked before any network activity, so a bad entry fails alone and fast.
     const jobs = new Map<string, Job>();

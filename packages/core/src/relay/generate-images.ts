@@ -82,9 +82,9 @@ export async function generateImages(
 ): Promise<ImagesResponse> {
   const requestId = options.requestId ?? randomUUID();
   const started = performance.now();
-  // Failing images cancel their siblings: a request that will be an error must not keep spending.
-  const siblings = new AbortController();
-  const deadline = linkedSignal([siblings.signal, options.signal, deps.shutdown], deps.deadlineMs);
+  // The request's one signal: the caller leaving, its deadline, the relay's shutdown, and a failed
+  // image cancelling its siblings (a request that will be an error must not keep spending).
+  const deadline = linkedSignal([options.signal, deps.shutdown], deps.deadlineMs);
   const signal = deadline.signal;
   // Who asked, for every event of the request.
   const principal = options.principal === undefined ? {} : { principal: options.principal };
@@ -137,7 +137,8 @@ export async function generateImages(
       outputFormat: request.outputFormat,
       requestId,
     };
-    const limit = pLimit(deps.imageConcurrency);
+    // Most requests are one image: a limiter only when the images must take turns.
+    const limit: <T>(run: () => Promise<T>) => Promise<T> = request.n > deps.imageConcurrency ? pLimit(deps.imageConcurrency) : (run) => run();
     const images = await Promise.all(
       Array.from({ length: request.n }, (_, i) =>
         limit(async (): Promise<ImageToArchive> => {
@@ -146,7 +147,7 @@ export async function generateImages(
             signal.throwIfAborted();
             return await oneImage(route, carrierRequest, { signal, image: i + 1, ...principal });
           } catch (err) {
-            siblings.abort();
+            deadline.abort();
             throw err instanceof CarrierError ? relayErrorFromCarrier(err) : err;
           }
         }),

@@ -7,6 +7,8 @@ export interface LinkedSignal {
   readonly timedOut: boolean;
   /** Clears the timer and the listeners on the linked signals. Call it once the guarded work is over. */
   dispose(): void;
+  /** Aborts it from the inside (e.g. a failed part of the work stopping the others); no-op once aborted. */
+  abort(reason?: unknown): void;
 }
 
 /**
@@ -49,5 +51,10 @@ export function linkedSignal(signals: ReadonlyArray<AbortSignal | undefined>, ti
       return timedOut;
     },
     dispose,
+    abort: (reason) => {
+      if (controller.signal.aborted) return;
+      dispose();
+      controller.abort(reason);
+    },
   };
 }
