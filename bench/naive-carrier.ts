@@ -3,7 +3,7 @@
  * base64-decode the final image. It holds the JSON text, the parsed base64 string and the decoded
  * bytes at once: several times the image per request.
  */
-import { CarrierError, type Carrier, type CarrierImage, type CarrierRequest } from '../packages/core/src/index.js';
+import { CarrierError, type Carrier, type CarrierImage, type CarrierRequest } from '@banana-relay/core';
 import { undici } from './lib/deps.js';
 import { API_KEY, GEMINI_PATH } from './lib/upstream.js';
 

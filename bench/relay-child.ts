@@ -6,8 +6,10 @@
  * argv: <stream|naive> <emulator url> <storage dir> <maxConcurrency>
  */
 import type { AddressInfo } from 'node:net';
-import { createRelay, geminiCarrier, localDiskStorage } from '../packages/core/src/index.js';
-import { imagesRouter } from '../packages/express/src/index.js';
+// By package name, as an app imports them: the bench runs this child on the built packages (dist),
+// what users run, not on the TypeScript sources (see lib/children.ts).
+import { createRelay, geminiCarrier, localDiskStorage } from '@banana-relay/core';
+import { imagesRouter } from '@banana-relay/express';
 import { eventLoopProbe } from './lib/event-loop-probe.js';
 import { serveParent } from './lib/children.js';
 import { express } from './lib/deps.js';
@@ -32,6 +34,8 @@ const relay = createRelay({
   storage: localDiskStorage({ dir, publicBaseUrl: origin }),
   // The defaults protect a shared gateway; the bench wants every request in.
   routing: { maxInFlight: 10_000 },
+  // The bench sends prompts alone (text to image, off by default): the references path is not what it measures.
+  capabilities: { textToImage: true },
   limits: { deadlineMs: 600_000 },
   // A failed upstream attempt is worth a line on stderr (the first few): the bench expects none.
   onEvent: (event) => {
