@@ -1,6 +1,7 @@
 import { clientGoneSignal, sendWebResponse, toWebRequest, type Relay } from '@banana-relay/core';
 import { All, Controller, Inject, Logger, Req, Res, UseFilters, type Type } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { answering } from './answers-in-flight.js';
 import { IMAGE_RELAY } from './image-relay.options.js';
 import { OpenAIExceptionFilter } from './openai-exception.filter.js';
 
@@ -37,7 +38,7 @@ export function createImageRelayController(path: string, artifactPrefix: string,
       warnIfParsedByHost(req);
       const pathname = req.originalUrl.split('?')[0] ?? path;
       const request = toWebRequest(req, pathname, clientGoneSignal(res));
-      await sendWebResponse(await this.relay.fetch(request, { routePath: pathname }), res);
+      await answering(this.relay, async () => sendWebResponse(await this.relay.fetch(request, { routePath: pathname }), res));
     }
 
     @All(extraPaths)
@@ -48,7 +49,7 @@ export function createImageRelayController(path: string, artifactPrefix: string,
       // option names the prefix); the generation path is passed as configured in the module.
       const own = extraPaths.find((p) => pathname.endsWith(p)) ?? pathname;
       const request = toWebRequest(req, own, clientGoneSignal(res));
-      await sendWebResponse(await this.relay.fetch(request, { routePath: path }), res);
+      await answering(this.relay, async () => sendWebResponse(await this.relay.fetch(request, { routePath: path }), res));
     }
 
     @All(`${artifactPrefix}/*key`)

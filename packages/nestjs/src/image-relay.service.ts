@@ -1,5 +1,6 @@
 import { artifactPrefixOf, createRelay, type CarrierState, type GenerateOptions, type ImagesResponse, type Relay } from '@banana-relay/core';
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { answersWritten } from './answers-in-flight.js';
 import { MODULE_OPTIONS_TOKEN } from './image-relay.module-definition.js';
 import { IMAGE_RELAY_ARTIFACT_PREFIX, type ImageRelayModuleOptions } from './image-relay.options.js';
 
@@ -41,6 +42,9 @@ export class ImageRelayService implements BeforeApplicationShutdown {
    * `relay_shutting_down`, those in flight are answered (within `shutdownGraceMs`).
    */
   async beforeApplicationShutdown(): Promise<void> {
+    const started = Date.now();
     await this.relay.close(this.#shutdownGraceMs === undefined ? {} : { graceMs: this.#shutdownGraceMs });
+    // Requests are over; their answers may still be on their way out (a 4K b64_json is 33 MB).
+    await answersWritten(this.relay, this.#shutdownGraceMs === undefined ? undefined : Math.max(0, this.#shutdownGraceMs - (Date.now() - started)));
   }
 }

@@ -80,11 +80,11 @@ describe('ImageRelayModule', () => {
     onEvent: (e: RelayEvent) => events.push(e),
   });
 
-  async function boot(moduleImports: unknown[], setup?: (app: INestApplication) => void, providers: unknown[] = [], bodyParser = true): Promise<INestApplication> {
+  async function boot(moduleImports: unknown[], setup?: (app: INestApplication) => void, providers: unknown[] = [], bodyParser = true, forceCloseConnections = false): Promise<INestApplication> {
     @Module({ imports: moduleImports as never[], controllers: [HostController], providers: providers as never[] })
     class AppModule {}
     const ref = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = ref.createNestApplication({ logger: false, bodyParser });
+    app = ref.createNestApplication({ logger: false, bodyParser, forceCloseConnections });
     setup?.(app);
     await app.init();
     return app;
@@ -116,6 +116,24 @@ describe('ImageRelayModule', () => {
     expect(res.status).toBe(503);
     expect(res.body.error).toMatchObject({ code: 'relay_shutting_down' });
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  test('with forceCloseConnections, an answer given during the shutdown reaches its client whole (a 4K b64_json)', async () => {
+    const nest = await boot([ImageRelayModule.forRoot({ ...relayOptions(), limits: {}, shutdownGraceMs: 20_000 })], undefined, [], true, true);
+    emulator.script({ type: 'latency', ms: 300 });
+    const inFlight = request(nest.getHttpServer())
+      .post('/v1/images/generations')
+      .send({ ...body, resolution: '4K', response_format: 'b64_json' })
+      .then(
+        (res) => ({ status: res.status, bytes: Buffer.from(res.body.data?.[0]?.b64_json ?? '', 'base64').length }),
+        (err: Error) => ({ status: 0, bytes: 0, error: err.message }),
+      );
+    while (emulator.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await nest.close();
+    app = undefined;
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.bytes).toBeGreaterThan(10 * 1024 * 1024);
   });
 
   test('a shutdownGraceMs that is not a number >= 0 (a string from the environment) is refused at startup', async () => {
