@@ -48,6 +48,13 @@ describe('mounted after a body parser', () => {
     expect([upload.status, upload.body.error?.code]).toEqual([200, undefined]);
     const json = await request(app).post('/v1/images/generations').send({ model: 'nano-banana-pro', prompt: 'a banana' });
     expect([json.status, json.body.error?.code]).toEqual([200, undefined]);
+    // The body is the request's own: its headers still describe it (a compressed body is refused as such).
+    const gzip = await request(app)
+      .post('/v1/images/generations')
+      .set('content-type', 'application/json')
+      .set('content-encoding', 'gzip')
+      .send(JSON.stringify({ model: 'nano-banana-pro', prompt: 'a banana' }));
+    expect([gzip.status, gzip.body.error?.code]).toEqual([400, 'invalid_content_type']);
     await relay.close();
   });
 });

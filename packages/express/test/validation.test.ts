@@ -206,6 +206,8 @@ describe('text to image (a prompt alone) is Beta in the contract: off unless ena
     expect(createRelay({ carriers: [], storage }).capabilities.textToImage).toBe(false);
     expect(() => createRelay({ carriers: [], storage, capabilities: { maxReferences: 0 } })).toThrow(/textToImage/);
     expect(() => createRelay({ carriers: [], storage, capabilities: { textToImage: 'yes' as unknown as boolean } })).toThrow(/textToImage/);
+    // (And a limit that would only fail once a request needs it.)
+    for (const imageConcurrency of [0, 1.5, Number.NaN]) expect(() => createRelay({ carriers: [], storage, limits: { imageConcurrency } })).toThrow(/imageConcurrency/);
   });
 });
 

@@ -4,6 +4,9 @@ import { answersWritten } from './answers-in-flight.js';
 import { MODULE_OPTIONS_TOKEN } from './image-relay.module-definition.js';
 import { IMAGE_RELAY_ARTIFACT_PREFIX, type ImageRelayModuleOptions } from './image-relay.options.js';
 
+/** How long the shutdown waits for answers still being written, when no `shutdownGraceMs` bounds it. */
+const ANSWERS_WAIT_MS = 30_000;
+
 /** The relay as a Nest provider: host code calls it without HTTP. */
 @Injectable()
 export class ImageRelayService implements BeforeApplicationShutdown {
@@ -44,7 +47,9 @@ export class ImageRelayService implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     const started = Date.now();
     await this.relay.close(this.#shutdownGraceMs === undefined ? {} : { graceMs: this.#shutdownGraceMs });
-    // Requests are over; their answers may still be on their way out (a 4K b64_json is 33 MB).
-    await answersWritten(this.relay, this.#shutdownGraceMs === undefined ? undefined : Math.max(0, this.#shutdownGraceMs - (Date.now() - started)));
+    // Requests are over; their answers may still be on their way out (a 4K b64_json is 33 MB), but a
+    // client that stopped reading must not hold the shutdown: without a grace period, 30 s at most.
+    const left = this.#shutdownGraceMs === undefined ? ANSWERS_WAIT_MS : Math.max(0, this.#shutdownGraceMs - (Date.now() - started));
+    await answersWritten(this.relay, left);
   }
 }

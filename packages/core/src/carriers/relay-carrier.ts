@@ -27,6 +27,11 @@ export interface RelayCarrierOptions extends CarrierRoutingSettings {
   apiKey: string;
   /** Default false: a third-party relay is not an official carrier, so it never takes multi-reference requests by default. */
   official?: boolean;
+  /**
+   * Whether the third-party relay takes a prompt alone (text to image). Default false, as a relay on
+   * the contract's Verified defaults refuses it: prompt-only requests then go to other carriers.
+   */
+  textToImage?: boolean;
   /** Model name sent upstream. Default `nano-banana-pro`. */
   model?: string;
   /** Path of its route. Default `/v1/images/generations`. */
@@ -129,7 +134,7 @@ export function relayCarrier(options: RelayCarrierOptions): Carrier & { close():
     timeoutMs,
     id: options.id,
     official: options.official ?? false,
-    accepts: (request) => request.references.every((r) => isHttpUrl(r.url)),
+    accepts: (request) => (request.references.length > 0 || options.textToImage === true) && request.references.every((r) => isHttpUrl(r.url)),
     async generate(request: CarrierRequest, context: CarrierCallContext): Promise<CarrierImage> {
       const limit = linkedSignal([context.signal], timeoutMs);
       try {

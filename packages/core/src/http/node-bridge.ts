@@ -11,7 +11,8 @@ function bodyOf(req: NodeRequestLike): BodyInit | undefined {
   if (req.method === 'GET' || req.method === 'HEAD') return undefined;
   // A parser that read nothing may still set `req.body` (Express 4's express.json() sets {} on every
   // request, whatever its type): while the stream is unread, the stream is the body.
-  if (!req.readableDidRead && !req.readableEnded) return req as unknown as BodyInit;
+  // (A stand-in for a request that is no stream has neither flag: its parsed body is what there is.)
+  if (req.readableDidRead === false && req.readableEnded === false) return req as unknown as BodyInit;
   const parsed = req.body;
   if (Buffer.isBuffer(parsed)) return new Uint8Array(parsed);
   if (typeof parsed === 'string') return parsed;
@@ -30,12 +31,12 @@ export function toWebRequest(req: NodeRequestLike, url: string, signal: AbortSig
     if (value === undefined) continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   }
-  // A body parser may have consumed (and inflated) the stream: its length and encoding no longer describe what we send.
-  if (req.body !== undefined) {
+  const body = bodyOf(req);
+  // A body parser consumed (and may have inflated) the stream: its length and encoding no longer describe what we send.
+  if (body !== undefined && body !== (req as unknown)) {
     headers.delete('content-length');
     headers.delete('content-encoding');
   }
-  const body = bodyOf(req);
   const init: RequestInit & { duplex?: 'half' } = { method: req.method ?? 'GET', headers, signal };
   if (body !== undefined) {
     init.body = body;

@@ -102,6 +102,8 @@ export function createRelay(options: RelayOptions): Relay {
   const routing = resolveRouting(options.routing);
   const router = new CarrierRouter(options.carriers ?? [], routing, emit);
   const artifactPrefix = artifactPrefixOf(options.artifactPrefix);
+  const imageConcurrency = limits.imageConcurrency ?? 4;
+  if (!Number.isInteger(imageConcurrency) || imageConcurrency < 1) throw new TypeError('createRelay: limits.imageConcurrency must be an integer >= 1');
   // Aborted when a close()'s grace period is over: cancels what is still running. Every request in
   // flight listens to it: that is no leak, whatever their number.
   const shutdown = new AbortController();
@@ -114,7 +116,7 @@ export function createRelay(options: RelayOptions): Relay {
     admission: new Admission(routing.maxInFlight),
     storage: options.storage,
     artifactPrefix,
-    imageConcurrency: limits.imageConcurrency ?? 4,
+    imageConcurrency,
     deadlineMs: limits.deadlineMs ?? 300_000,
     textToImage: capabilities.textToImage,
     shutdown: shutdown.signal,

@@ -85,12 +85,12 @@ describe('relayCarrier: a third-party relay speaking this same contract', () => 
     h = await startHarness({
       references: { allowHosts: [refs.hostPort], allowDataUrls: true },
       carriers: (emu) => [
-        relayCarrier({ id: 'tp', baseUrl: tp.origin, apiKey: TP_KEY, download: { allowHosts: [tp.hostPort] } }),
-        relayCarrier({ id: 'tp-b64', baseUrl: tp.origin, apiKey: TP_KEY, responseFormat: 'b64_json', priority: 5 }),
+        relayCarrier({ id: 'tp', baseUrl: tp.origin, apiKey: TP_KEY, textToImage: true, download: { allowHosts: [tp.hostPort] } }),
+        relayCarrier({ id: 'tp-b64', baseUrl: tp.origin, apiKey: TP_KEY, textToImage: true, responseFormat: 'b64_json', priority: 5 }),
         // Its artifact URLs are on loopback, which the SSRF-safe download refuses unless allowed.
-        relayCarrier({ id: 'tp-strict', baseUrl: tp.origin, apiKey: TP_KEY, priority: 5 }),
-        relayCarrier({ id: 'tp-badkey', baseUrl: tp.origin, apiKey: 'sk-wrong-key-000000000000', priority: 5 }),
-        relayCarrier({ id: 'tp-echo', baseUrl: tp.origin, apiKey: ECHOED_KEY, priority: 5 }),
+        relayCarrier({ id: 'tp-strict', baseUrl: tp.origin, apiKey: TP_KEY, textToImage: true, priority: 5 }),
+        relayCarrier({ id: 'tp-badkey', baseUrl: tp.origin, apiKey: 'sk-wrong-key-000000000000', textToImage: true, priority: 5 }),
+        relayCarrier({ id: 'tp-echo', baseUrl: tp.origin, apiKey: ECHOED_KEY, textToImage: true, priority: 5 }),
         emulatedGemini(emu, 'gemini', { apiKey: 'key-gemini', priority: 1 }),
       ],
     });
@@ -129,6 +129,26 @@ describe('relayCarrier: a third-party relay speaking this same contract', () => 
     expect(h.emulator.requests).toHaveLength(0);
     expect(eventsOf(h, 'image.archived')).toMatchObject([{ carrierId: 'tp', format: 'png', width: 1024, height: 1024 }]);
     expect(await filesUnder(h.storageDir)).toHaveLength(1);
+  });
+
+  test('a relay carrier not said to take prompts alone (textToImage, off by default) never gets one', async () => {
+    const g = await startHarness({
+      carriers: (emu) => [
+        relayCarrier({ id: 'tp-edits-only', baseUrl: tp.origin, apiKey: TP_KEY, download: { allowHosts: [tp.hostPort] } }),
+        emulatedGemini(emu, 'gemini', { apiKey: 'key-gemini', priority: 1 }),
+      ],
+      references: { allowHosts: [refs.hostPort] },
+    });
+    try {
+      for (let i = 0; i < 4; i += 1) expect((await g.http.post(ROUTE).send(body)).status).toBe(200);
+      expect(tp.seen).toHaveLength(0);
+      expect(g.emulator.requests.filter((r) => r.kind === 'gemini')).toHaveLength(4);
+      // With a reference, it is a candidate as before (priority 0 beats gemini's 1).
+      expect((await g.http.post(ROUTE).send({ ...body, image_input: refs.url('/ref.png') })).status).toBe(200);
+      expect(tp.seen).toHaveLength(1);
+    } finally {
+      await g.close();
+    }
   });
 
   test('one reference: the original image_input URL is sent, and the third party fetches it itself', async () => {
