@@ -20,12 +20,12 @@ export async function answering(relay: Relay, send: () => Promise<void>): Promis
   }
 }
 
-/** Resolves once the answers being written now are written (or failed), or after `limitMs`. */
-export async function answersWritten(relay: Relay, limitMs?: number): Promise<void> {
+/** Resolves once the answers being written now are written (or failed), or after `limitMs` (beyond what a timer can wait: no limit). */
+export async function answersWritten(relay: Relay, limitMs: number): Promise<void> {
   const pending = [...(writing.get(relay) ?? [])];
   if (pending.length === 0) return;
   const all = Promise.allSettled(pending);
-  if (limitMs === undefined || limitMs > 2 ** 31 - 1) {
+  if (limitMs > 2 ** 31 - 1) {
     await all;
     return;
   }

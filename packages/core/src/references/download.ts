@@ -83,8 +83,20 @@ function discard(body: Readable): void {
   body.destroy();
 }
 
-/** Reads a body into memory, failing as soon as the per-reference cap is crossed or `progress` throws. */
+/**
+ * Reads a body into memory, failing as soon as the per-reference cap is crossed or `progress` throws:
+ * it is told the declared length before the first byte is read, then the bytes received after each chunk.
+ */
 async function readCapped(body: Readable, maxBytes: number, progress: DownloadProgress | undefined, declared: number | undefined): Promise<Buffer> {
+  const tell = (received: number): void => {
+    try {
+      progress?.(received, declared);
+    } catch (err) {
+      discard(body);
+      throw err;
+    }
+  };
+  tell(0);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -93,12 +105,7 @@ async function readCapped(body: Readable, maxBytes: number, progress: DownloadPr
       discard(body);
       throw new ReferenceFailure('image_too_large', `is larger than ${maxBytes} bytes: use a smaller image.`);
     }
-    try {
-      progress?.(size, declared);
-    } catch (err) {
-      discard(body);
-      throw err;
-    }
+    tell(size);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size);
@@ -169,12 +176,6 @@ export async function download(start: CheckedHttpUrl, context: DownloadContext):
       if (length !== undefined && length > context.maxBytes) {
         discard(body);
         throw new ReferenceFailure('image_too_large', `is larger than ${context.maxBytes} bytes: use a smaller image.`);
-      }
-      try {
-        context.progress?.(0, length);
-      } catch (err) {
-        discard(body);
-        throw err;
       }
       const bytes = await readCapped(body, context.maxBytes, context.progress, length);
       const etag = header(headers, 'etag');

@@ -125,7 +125,8 @@ export function createReferenceFetcher(options: ReferenceOptions = {}): Referenc
       charge(budget, more);
     };
     const progress: DownloadProgress = (received, declared) => {
-      if (Math.max(received, declared ?? 0) > counted) countTo(Math.max(received, declared ?? 0));
+      const bytes = Math.max(received, declared ?? 0);
+      if (bytes > counted) countTo(bytes);
     };
     const image = await shared.run(key, (shareSignal, report) => downloadVerified(checked, key, shareSignal, report), signal, progress);
     // What the request holds in the end is the image (a copy revalidated with a 304 streamed nothing).

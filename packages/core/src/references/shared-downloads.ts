@@ -10,7 +10,6 @@ interface Waiter {
 
 /** One download shared by the requests that want the same URL at the same time. */
 interface Shared<T> {
-  readonly key: string;
   readonly controller: AbortController;
   readonly waiters: Set<Waiter>;
   result: Promise<T>;
@@ -29,11 +28,6 @@ type Task<T> = (signal: AbortSignal, report: DownloadProgress) => Promise<T>;
  */
 export class SharedDownloads<T> {
   readonly #running = new Map<string, Shared<T>>();
-
-  /** Number of downloads in flight. */
-  get size(): number {
-    return this.#running.size;
-  }
 
   /**
    * Joins the task running for `key`, or starts it. `task` reports its progress through the function
@@ -82,7 +76,6 @@ export class SharedDownloads<T> {
 
   #start(key: string, task: Task<T>): Shared<T> {
     const shared: Shared<T> = {
-      key,
       controller: new AbortController(),
       waiters: new Set(),
       result: Promise.resolve(undefined as T),

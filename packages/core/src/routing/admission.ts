@@ -1,7 +1,10 @@
 import { RelayError } from '../contract/errors.js';
 
 /** 503 `relay_shutting_down`: the caller should retry, another instance will take it. */
-export function shuttingDownError(message: string, cause?: unknown): RelayError {
+export function shuttingDownError(
+  message = 'The relay is shutting down: retry the request (another instance will take it).',
+  cause?: unknown,
+): RelayError {
   return new RelayError(503, message, {
     code: 'relay_shutting_down',
     type: 'server_error',
@@ -17,7 +20,6 @@ export function shuttingDownError(message: string, cause?: unknown): RelayError 
 export class Admission {
   readonly #max: number;
   #inFlight = 0;
-  #closed = false;
   readonly #closing = new AbortController();
   readonly #idle: Array<() => void> = [];
 
@@ -51,7 +53,7 @@ export class Admission {
    * upload) asks first, so that a full or closing relay answers at once instead of after the upload.
    */
   check(): void {
-    if (this.#closed) throw shuttingDownError('The relay is shutting down: retry the request (another instance will take it).');
+    if (this.#closing.signal.aborted) throw shuttingDownError();
     if (this.#inFlight >= this.#max) {
       throw new RelayError(429, 'The relay is at capacity: too many image generations are in progress. Retry shortly.', {
         code: 'relay_at_capacity',
@@ -70,7 +72,6 @@ export class Admission {
 
   /** Admits no more requests; resolves once those in flight have ended. */
   drain(): Promise<void> {
-    this.#closed = true;
     this.#closing.abort();
     if (this.#inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
@@ -84,13 +85,12 @@ export class Admission {
  */
 export function unlessClosing<T>(work: Promise<T>, closing: AbortSignal | undefined): Promise<T> {
   if (closing === undefined) return work;
-  const refused = (): RelayError => shuttingDownError('The relay is shutting down: retry the request (another instance will take it).');
   if (closing.aborted) {
     work.catch(() => undefined);
-    return Promise.reject(refused());
+    return Promise.reject(shuttingDownError());
   }
   return new Promise<T>((resolve, reject) => {
-    const onClosing = (): void => reject(refused());
+    const onClosing = (): void => reject(shuttingDownError());
     closing.addEventListener('abort', onClosing, { once: true });
     work.then(resolve, reject).finally(() => closing.removeEventListener('abort', onClosing));
   });
