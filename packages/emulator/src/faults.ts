@@ -18,6 +18,11 @@ export type Fault =
   | { type: 'reset' }
   /** Send headers and part of the body, then nothing more (until the client goes away or the emulator closes). */
   | { type: 'stall' }
+  /**
+   * Send the whole answer, but only `bytesPerSecond` of it per second, as an upstream far away does
+   * (a 4K answer then takes seconds to arrive). The pieces go out every 20 ms.
+   */
+  | { type: 'slowBody'; bytesPerSecond: number }
   /** Send a 200 whose JSON is cut in the middle, then end the response normally. */
   | { type: 'truncated' }
   /** Send a whole 200 answer whose JSON is broken near its start (the rest still follows). */
@@ -135,6 +140,9 @@ export function validateFault(value: unknown): Fault {
       break;
     case 'latency':
       if (typeof f.ms !== 'number' || !(f.ms >= 0)) bad('ms must be a number >= 0');
+      break;
+    case 'slowBody':
+      if (typeof f.bytesPerSecond !== 'number' || !(f.bytesPerSecond >= 50) || !Number.isFinite(f.bytesPerSecond)) bad('bytesPerSecond must be a number >= 50');
       break;
     case 'finishReason':
     case 'blockReason':

@@ -58,6 +58,25 @@ describe('faults', () => {
     expect(imagesOf(res.json).final).toBeDefined();
   });
 
+  test('slowBody sends the whole answer, a piece at a time, at about its rate', async () => {
+    const reference = await callGemini(emu, request);
+    const size = Buffer.byteLength(JSON.stringify(reference.json));
+    // About 0.4 s for the whole answer.
+    emu.script({ type: 'slowBody', bytesPerSecond: Math.round(size / 0.4) });
+    const started = Date.now();
+    const res = await fetch(geminiUrl(emu), { method: 'POST', headers: { 'x-goog-api-key': 'test-key', 'content-type': 'application/json' }, body: JSON.stringify(request) });
+    expect(res.status).toBe(200);
+    const pieces: Uint8Array[] = [];
+    const reader = res.body!.getReader();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) pieces.push(read.value);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(pieces.length).toBeGreaterThan(5);
+    const json = JSON.parse(Buffer.concat(pieces).toString('utf8'));
+    expect(await dimensions(imagesOf(json).final!.bytes)).toMatchObject({ width: 1024, height: 1024, format: 'png' });
+    expect(emu.requests.at(-1)).toMatchObject({ status: 200 });
+    expect(() => emu.script({ type: 'slowBody', bytesPerSecond: 0 })).toThrow(/bytesPerSecond/);
+  });
+
   test('hang never answers; the client abort is recorded as closedAt', async () => {
     emu.script({ type: 'hang' });
     const controller = new AbortController();

@@ -34,6 +34,26 @@ export function deliver(res: ServerResponse, record: RecordedRequest, answer: Pl
   });
 }
 
+/** How often a slow answer sends its next piece, ms. */
+const SLOW_PIECE_MS = 20;
+
+/**
+ * Sends a planned answer at about `bytesPerSecond`, a piece every 20 ms, and records its status.
+ * Stops when `signal` aborts (the client went away, or the emulator closes).
+ */
+export async function deliverSlowly(res: ServerResponse, record: RecordedRequest, answer: PlannedAnswer, bytesPerSecond: number, signal: AbortSignal): Promise<void> {
+  if (res.destroyed || res.headersSent) return;
+  const body = Buffer.concat(answer.chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk) : chunk)));
+  const piece = Math.max(1, Math.round((bytesPerSecond * SLOW_PIECE_MS) / 1000));
+  record.status = answer.status;
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': String(body.length) });
+  for (let at = 0; at < body.length; at += piece) {
+    if (res.destroyed || !(await sleep(at === 0 ? 0 : SLOW_PIECE_MS, signal))) return;
+    res.write(body.subarray(at, at + piece));
+  }
+  res.end();
+}
+
 const resets = new WeakSet<ServerResponse>();
 
 /** Whether the emulator itself reset this answer's connection (a `reset` fault), as opposed to the client leaving. */

@@ -4,7 +4,7 @@ import { parseFaultHeader, type Fault } from '../faults.js';
 import { answerImage, answerWithoutImage } from '../generate/answer-images.js';
 import { GEMINI_REQUEST_LIMIT, InvalidRequest, parseGenerateContent } from '../generate/parse-request.js';
 import { invalidArgument, statusAnswer, type PlannedAnswer } from '../google-errors.js';
-import { deliver, sleep, untilAborted, type Delivery } from '../http/deliver.js';
+import { deliver, deliverSlowly, sleep, untilAborted, type Delivery } from '../http/deliver.js';
 import { readBody } from '../http/read-body.js';
 import type { RecordedRequest } from '../recorded-request.js';
 import { authenticate } from './authenticate.js';
@@ -68,6 +68,10 @@ export async function handleGenerateContent(
 
   const delay = ctx.latencyMs + (fault?.type === 'latency' ? fault.ms : 0);
   if (!(await sleep(started + delay - Date.now(), signal))) return;
+  if (fault?.type === 'slowBody') {
+    await deliverSlowly(res, record, answer, fault.bytesPerSecond, signal);
+    return;
+  }
   const delivery: Delivery =
     fault?.type === 'reset' || fault?.type === 'stall' || fault?.type === 'truncated' || fault?.type === 'garbled' ? fault.type : 'normal';
   deliver(res, record, answer, delivery);
