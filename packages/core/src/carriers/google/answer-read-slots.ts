@@ -20,12 +20,18 @@ const TURNS_WAITED = 2;
 
 let free = SLOTS;
 /**
- * Answers already being read that want a slot again. They go first: a burst then finishes the answers
- * it started before it starts new ones, and each started answer holds its decoded image in memory.
+ * Answers already being read that want a slot again. They mostly go first: a burst then finishes the
+ * answers it started before it starts new ones, and each started answer holds what it has decoded.
  */
 const resuming: Array<() => void> = [];
 /** Answers not started yet. */
 const starting: Array<() => void> = [];
+/**
+ * At most this many places in a row go to started answers while a new one waits: transfers at
+ * network speed come back for a place after every chunk, and must not keep ready answers out.
+ */
+const RESUMED_IN_A_ROW = 3;
+let resumedInARow = 0;
 
 /** Takes a slot: at once (undefined) when one is free, else a promise of one. */
 function acquire(started: boolean): Promise<void> | undefined {
@@ -38,7 +44,14 @@ function acquire(started: boolean): Promise<void> | undefined {
 
 /** Hands a slot to the next answer in line, or frees it. */
 function release(): void {
-  const next = resuming.shift() ?? starting.shift();
+  let next: (() => void) | undefined;
+  if (resuming.length > 0 && (starting.length === 0 || resumedInARow < RESUMED_IN_A_ROW)) {
+    next = resuming.shift();
+    resumedInARow += 1;
+  } else {
+    next = starting.shift();
+    resumedInARow = 0;
+  }
   if (next === undefined) free += 1;
   else next();
 }

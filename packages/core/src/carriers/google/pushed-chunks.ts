@@ -9,6 +9,9 @@ import type { Readable } from 'node:stream';
  * connection is never reused.
  */
 export async function* pushedChunks(stream: Readable): AsyncGenerator<Buffer> {
+  // A body destroyed before anyone listened (its call aborted or timed out while it waited for a
+  // decoding place) has already sent the events `on()` would wait for: it would never settle.
+  if (stream.destroyed) throw stream.errored ?? new Error('The answer was closed before it was read.');
   let complete = false;
   try {
     // 'close' without 'end' (destroyed without an error) ends it too: the reader then sees a cut answer.
