@@ -3,6 +3,23 @@ import { emulatedGemini, startHarness, type Harness } from './support/harness.js
 
 const body = { model: 'nano-banana-pro', prompt: 'a banana' };
 
+/** A generation sent with fetch, so that it can be left hanging and aborted. */
+function post(h: Harness, signal: AbortSignal): Promise<Response> {
+  return fetch(`${h.origin}/v1/images/generations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
+/** Waits (up to 5 s) until `count` upstream answers have sent their headers; returns how many have. */
+async function answersSending(h: Harness, count: number): Promise<number> {
+  const sending = (): number => h.emulator.requests.filter((r) => r.kind === 'gemini' && r.status === 200).length;
+  for (let i = 0; i < 200 && sending() < count; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  return sending();
+}
+
 /**
  * Answers are decoded a few at a time, process-wide (to keep event-loop turns short). An upstream
  * that stalls mid-answer must not keep its turn: here more answers stall than there are decoding
@@ -19,19 +36,9 @@ describe('upstream answers that stall mid-body', () => {
     const stalled = 6;
     h.emulator.script({ type: 'stall' }, { times: stalled });
     const controller = new AbortController();
-    const hanging = Array.from({ length: stalled }, () =>
-      fetch(`${h.origin}/v1/images/generations`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: controller.signal,
-      }).catch(() => undefined),
-    );
+    const hanging = Array.from({ length: stalled }, () => post(h, controller.signal).catch(() => undefined));
     // Every stalled answer has sent its headers and half its body.
-    for (let i = 0; i < 200 && h.emulator.requests.filter((r) => r.kind === 'gemini' && r.status === 200).length < stalled; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(h.emulator.requests.filter((r) => r.kind === 'gemini' && r.status === 200)).toHaveLength(stalled);
+    expect(await answersSending(h, stalled)).toBe(stalled);
 
     const res = await h.http.post('/v1/images/generations').send(body);
     expect(res.status).toBe(200);
@@ -53,14 +60,6 @@ describe('upstream answers that arrive slowly', () => {
   });
   afterAll(() => h.close());
 
-  const post = (signal?: AbortSignal): Promise<Response> =>
-    fetch(`${h.origin}/v1/images/generations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      ...(signal ? { signal } : {}),
-    });
-
   test('do not hold up the answers of other requests', async () => {
     const slow = 5;
     // About 25 s per answer: none of them can finish while this test runs.
@@ -68,7 +67,7 @@ describe('upstream answers that arrive slowly', () => {
     const controller = new AbortController();
     let slowAnswered = 0;
     const slowCalls = Array.from({ length: slow }, () =>
-      post(controller.signal)
+      post(h, controller.signal)
         .then(async (res) => {
           await res.arrayBuffer();
           slowAnswered += 1;
@@ -76,10 +75,7 @@ describe('upstream answers that arrive slowly', () => {
         .catch(() => undefined),
     );
     // Every slow answer has sent its headers and is trickling its body.
-    for (let i = 0; i < 200 && h.emulator.requests.filter((r) => r.kind === 'gemini' && r.status === 200).length < slow; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(h.emulator.requests.filter((r) => r.kind === 'gemini' && r.status === 200)).toHaveLength(slow);
+    expect(await answersSending(h, slow)).toBe(slow);
 
     // (A bound far above a healthy answer's time, so that a request held up fails here, not by the test's timeout.)
     const res = await h.http.post('/v1/images/generations').send(body).timeout(15_000);

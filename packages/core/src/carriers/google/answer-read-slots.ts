@@ -27,8 +27,8 @@ const resuming: Array<() => void> = [];
 /** Answers not started yet. */
 const starting: Array<() => void> = [];
 /**
- * At most this many places in a row go to started answers while a new one waits: transfers at
- * network speed come back for a place after every chunk, and must not keep ready answers out.
+ * At most this many slots in a row go to started answers while a new one waits: transfers at
+ * network speed come back for a slot after every chunk, and must not keep ready answers out.
  */
 const RESUMED_IN_A_ROW = 3;
 let resumedInARow = 0;
