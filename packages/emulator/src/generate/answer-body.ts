@@ -13,7 +13,7 @@ export interface AnswerContext {
 /** The images of a successful answer, already base64. */
 export interface AnswerImages {
   /** The two interim "thinking" images, small and different from the final one. */
-  thoughts: readonly [string, string];
+  thoughts: readonly [Base64Image, Base64Image];
   thoughtMimeType: string;
   final: Base64Image;
   /** What the answer declares; normally the final image's real type. */
@@ -29,26 +29,27 @@ const PLANNING = ['Planning the composition', 'Interpreting the request', 'Sketc
 const REFINING = ['Refining the details', 'Adjusting the lighting', 'Balancing the colours', 'Polishing the textures'];
 
 /**
- * The 200 answer with two thought images and the final image, shaped like Google's.
- * The final image's base64 is passed through as its own chunks so megabytes are never re-serialised.
+ * The 200 answer with two thought images and the final image, shaped like Google's. Every image's
+ * base64 goes out as its own chunks (the cached part as the very bytes kept by the renderer): an
+ * answer is assembled without copying or re-serialising any image, so that serving hundreds at once
+ * costs the emulator little next to the relay it measures.
  */
 export function imageAnswer(ctx: AnswerContext, images: AnswerImages): PlannedAnswer {
   const [planning, refining] = thoughtTexts(ctx.spec);
-  const parts = [
-    { text: planning, thought: true },
-    { inlineData: { mimeType: images.thoughtMimeType, data: images.thoughts[0] }, thought: true },
-    { text: refining, thought: true },
-    { inlineData: { mimeType: images.thoughtMimeType, data: images.thoughts[1] }, thought: true },
-  ];
-  const head =
-    '{"candidates":[{"content":{"role":"model","parts":[' +
-    parts.map((p) => JSON.stringify(p)).join(',') +
-    `,{"inlineData":{"mimeType":${JSON.stringify(images.finalMimeType)},"data":"` +
-    images.final.prefix;
-  const tail =
+  const [first, second] = images.thoughts;
+  // base64 has no character JSON escapes: it goes between the quotes as it is.
+  const inline = (mimeType: string, image: Base64Image): Array<string | Buffer> => [`{"inlineData":{"mimeType":${JSON.stringify(mimeType)},"data":"${image.prefix}`, image.rest];
+  const chunks: Array<string | Buffer> = [
+    `{"candidates":[{"content":{"role":"model","parts":[${JSON.stringify({ text: planning, thought: true })},`,
+    ...inline(images.thoughtMimeType, first),
+    `"},"thought":true},${JSON.stringify({ text: refining, thought: true })},`,
+    ...inline(images.thoughtMimeType, second),
+    '"},"thought":true},',
+    ...inline(images.finalMimeType, images.final),
     `"},"thoughtSignature":${JSON.stringify(thoughtSignature(ctx.spec.seed))}}]},"finishReason":"STOP","index":0}],` +
-    envelope(ctx, usage(ctx.spec, IMAGE_TOKENS[ctx.spec.resolution]));
-  return { status: 200, headers: { ...JSON_HEADERS }, chunks: [head, images.final.rest, tail] };
+      envelope(ctx, usage(ctx.spec, IMAGE_TOKENS[ctx.spec.resolution])),
+  ];
+  return { status: 200, headers: { ...JSON_HEADERS }, chunks };
 }
 
 /** A candidate stopped for `reason` (SAFETY, IMAGE_SAFETY, NO_IMAGE, ...), without an image. */

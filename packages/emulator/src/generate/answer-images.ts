@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Fault } from '../faults.js';
 import type { PlannedAnswer } from '../google-errors.js';
-import { base64String, withMarker, type Base64Image, type EmulatorImageFormat, type ImageRenderer } from '../render/image-renderer.js';
+import { withMarker, type Base64Image, type EmulatorImageFormat, type ImageRenderer } from '../render/image-renderer.js';
 import { blockReasonAnswer, finishReasonAnswer, imageAnswer, textOnlyAnswer, type AnswerContext } from './answer-body.js';
 
 /**
@@ -54,7 +54,7 @@ export async function answerImage(renderer: ImageRenderer, ctx: AnswerContext, o
   ]);
   const marker = `banana-relay-emulator seed=${spec.seed.toString('hex')}`;
   return imageAnswer(ctx, {
-    thoughts: [base64String(withMarker(thought1, marker)), base64String(withMarker(thought2, marker))],
+    thoughts: [withMarker(thought1, marker), withMarker(thought2, marker)],
     thoughtMimeType: MIME[options.format],
     final: options.damage === undefined ? withMarker(base, marker) : damaged(withMarker(base, marker), options.damage),
     finalMimeType: options.declaredMimeType ?? MIME[options.format],

@@ -118,11 +118,6 @@ export function withMarker(image: EncodedImage, marker: string): Base64Image {
   return { prefix: Buffer.concat([image.head, segment]).toString('base64'), rest: image.restBase64 };
 }
 
-/** The whole base64 as one string (fine for small images only). */
-export function base64String(image: Base64Image): string {
-  return image.prefix + image.rest.toString('latin1');
-}
-
 /** `text` as latin1 bytes, space-padded so its length modulo 3 equals `remainder`. */
 function padTo(text: string, remainder: number): Buffer {
   let padded = text;
