@@ -15,6 +15,15 @@ import { upstreamStatusError } from './upstream-status.js';
 const SMALL_BODY = 256 * 1024;
 /** Most of an error answer read (Google's are a few hundred bytes); the rest is dropped. */
 const ERROR_BODY_LIMIT = 64 * 1024;
+/**
+ * Bytes of an answer undici buffers before it stops reading the socket (its default is 64 KiB).
+ * An answer waiting for a decoding slot (see answer-read-slots) then holds the one chunk already
+ * read, and the rest stays in the kernel's socket buffer: with hundreds of answers landing
+ * together, reading ahead into each made every turn of their arrival longer, and the buffers read
+ * (counted by V8 as external memory) brought on more garbage collections. On the bench's burst of
+ * 500 answers it took the event loop's p99 delay from 20-28 ms to 14-18 ms, and 60 MB off the peak RSS.
+ */
+const ANSWER_READ_AHEAD = 16 * 1024;
 
 /** Reads a body as UTF-8 text, up to `limit` bytes. */
 async function readCapped(body: AsyncIterable<Uint8Array>, limit: number): Promise<string> {
@@ -78,6 +87,7 @@ export class GoogleRestClient {
         // A small body (no reference) goes out in one write; a large one is produced as it is sent.
         body: body.length <= SMALL_BODY ? Buffer.concat([...body.chunks()], body.length) : Readable.from(body.chunks(), { objectMode: false }),
         signal: combined,
+        highWaterMark: ANSWER_READ_AHEAD,
       });
       if (response.statusCode >= 400) {
         const text = await readCapped(response.body, ERROR_BODY_LIMIT);
