@@ -61,10 +61,10 @@ export type { ReferenceLookup, ResolvedAddress } from './references/reference-op
 export { isSafeKey } from './storage/artifact-key.js';
 export type { LocalDiskStorageOptions } from './storage/local-disk-storage.js';
 export type { MemoryStorage, MemoryStorageOptions } from './storage/memory-storage.js';
-export { nodeHandler } from './http/node-handler.js';
+export { nodeHandler, serveNode } from './http/node-handler.js';
 export type { NodeHandler, NodeHandlerOptions, NodeHandlerTarget } from './http/node-handler.js';
 export { toWebRequest, sendWebResponse, clientGoneSignal } from './http/node-bridge.js';
-export type { NodeRequestLike } from './http/node-bridge.js';
+export type { NodeRequestLike } from './http/node-incoming.js';
 export type { Authorize } from './auth/authorize.js';
 export { bearerApiKeys } from './auth/bearer-api-keys.js';
 export type { ImagesResponseImage } from './relay/images-response.js';

@@ -1,4 +1,4 @@
-import { bearerApiKeys } from '@banana-relay/core';
+import { bearerApiKeys, RelayError } from '@banana-relay/core';
 import { startHarness, type Harness } from './support/harness.js';
 
 const ROUTE = '/v1/images/generations';
@@ -95,5 +95,41 @@ describe('authorize with static Bearer keys, request ids and principals', () => 
     const res = await h.http.post(ROUTE).set('Authorization', 'Bearer sk-acme-0123456789').send(body);
     const file = await h.http.get(new URL(res.body.data[0].url).pathname);
     expect(file.status).toBe(200);
+  });
+});
+
+describe('a custom authorize under Express', () => {
+  let h: Harness;
+  const seen: Array<{ method: string; path: string; key: string | null; tenant: string | null }> = [];
+  beforeAll(async () => {
+    h = await startHarness({
+      mountPath: '/api',
+      authorize: (request) => {
+        seen.push({
+          method: request.method,
+          path: new URL(request.url).pathname,
+          key: request.headers.get('X-Api-Key'),
+          tenant: request.headers.get('x-tenant'),
+        });
+        if (request.headers.get('x-api-key') !== 'k-1') throw new RelayError(401, 'Incorrect API key provided.', { code: 'invalid_api_key' });
+        return 'tenant-1';
+      },
+    });
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.emulator.reset());
+
+  test('gets the request (method, path as the relay sees it, headers) before the body is read, which the route then reads', async () => {
+    const res = await h.http.post(`/api${ROUTE}`).set('x-api-key', 'k-1').set('x-tenant', 'a').send(body);
+    expect(res.status).toBe(200);
+    expect(h.events.find((e) => e.type === 'request.accepted')).toMatchObject({ principal: 'tenant-1' });
+    expect(seen).toEqual([{ method: 'POST', path: ROUTE, key: 'k-1', tenant: 'a' }]);
+  });
+
+  test('its RelayError is the answer', async () => {
+    const res = await h.http.post(`/api${ROUTE}`).set('x-api-key', 'nope').send(body);
+    expect(res.status).toBe(401);
+    expect(res.body.error).toMatchObject({ code: 'invalid_api_key' });
+    expect(h.emulator.requests).toHaveLength(0);
   });
 });

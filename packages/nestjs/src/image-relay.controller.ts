@@ -1,4 +1,4 @@
-import { clientGoneSignal, sendWebResponse, toWebRequest, type Relay } from '@banana-relay/core';
+import { serveNode, type Relay } from '@banana-relay/core';
 import { All, Controller, Inject, Logger, Req, Res, UseFilters, type Type } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { answering } from './answers-in-flight.js';
@@ -25,7 +25,7 @@ function warnIfParsedByHost(req: Request): void {
 
 /**
  * Builds the controller for the configured paths. It is an ordinary Nest controller, so the host's
- * guards, interceptors and pipes apply; it only translates to `relay.fetch`.
+ * guards, interceptors and pipes apply; it only hands the request to the relay (`serveNode`).
  */
 export function createImageRelayController(path: string, artifactPrefix: string, extraPaths: string[]): Type<unknown> {
   @Controller()
@@ -37,8 +37,7 @@ export function createImageRelayController(path: string, artifactPrefix: string,
     async generate(@Req() req: Request, @Res() res: Response): Promise<void> {
       warnIfParsedByHost(req);
       const pathname = req.originalUrl.split('?')[0] ?? path;
-      const request = toWebRequest(req, pathname, clientGoneSignal(res));
-      await answering(this.relay, async () => sendWebResponse(await this.relay.fetch(request, { routePath: pathname }), res));
+      await answering(this.relay, () => serveNode(this.relay, req, res, pathname, { routePath: pathname }));
     }
 
     @All(extraPaths)
@@ -48,14 +47,12 @@ export function createImageRelayController(path: string, artifactPrefix: string,
       // OpenAPI document's paths stay relative to the prefix, as under an Express mount (its `servers`
       // option names the prefix); the generation path is passed as configured in the module.
       const own = extraPaths.find((p) => pathname.endsWith(p)) ?? pathname;
-      const request = toWebRequest(req, own, clientGoneSignal(res));
-      await answering(this.relay, async () => sendWebResponse(await this.relay.fetch(request, { routePath: path }), res));
+      await answering(this.relay, () => serveNode(this.relay, req, res, own, { routePath: path }));
     }
 
     @All(`${artifactPrefix}/*key`)
     async artifact(@Req() req: Request, @Res() res: Response): Promise<void> {
-      const request = toWebRequest(req, artifactPath(req, artifactPrefix), clientGoneSignal(res));
-      await sendWebResponse(await this.relay.fetch(request), res);
+      await serveNode(this.relay, req, res, artifactPath(req, artifactPrefix));
     }
   }
   return ImageRelayController;

@@ -1,4 +1,5 @@
 import { clearTimeout, setTimeout } from 'node:timers';
+import type { BodyReader } from './incoming.js';
 
 /**
  * Bytes of a refused request body read and dropped before its answer, so that the client's
@@ -15,7 +16,7 @@ const DISCARD_MS = 5000;
  * body has been read to its end. A client that keeps sending past {@link DISCARD_LIMIT} or
  * {@link DISCARD_MS} has the body cancelled (the Node bridge then closes its connection after the answer).
  */
-export async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+export async function discardRest(reader: BodyReader): Promise<void> {
   let dropped = 0;
   let late = false;
   const timer = setTimeout(() => {

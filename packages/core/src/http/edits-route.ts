@@ -5,6 +5,8 @@ import type { GenerateOptions } from '../relay/generate-images.js';
 import type { ImagesResponse } from '../relay/images-response.js';
 import { readMultipartReferences, type MultipartLimits } from './multipart-references.js';
 import { unlessClosing } from '../routing/admission.js';
+import type { Incoming } from './incoming.js';
+import type { JsonAnswer } from './json-response.js';
 import { servePost } from './post-route.js';
 
 /** The default path of the edits route. */
@@ -38,7 +40,7 @@ export interface EditsRouteSettings {
 }
 
 /** Handles `POST /v1/images/edits`: read the upload, then the same generation as the JSON route. */
-export function handleEdits(request: Request, settings: EditsRouteSettings): Promise<Response> {
+export function handleEdits(request: Incoming, settings: EditsRouteSettings): Promise<JsonAnswer> {
   return servePost(request, { path: settings.path, authorize: settings.authorize, emit: settings.emit }, async (options) => {
     settings.admissible();
     const { fields, images } = await unlessClosing(readMultipartReferences(request, settings.limits, request.signal), settings.closing);

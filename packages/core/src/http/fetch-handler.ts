@@ -6,7 +6,8 @@ import { cooperate } from '../scheduling/turn-budget.js';
 import type { GenerateOptions } from '../relay/generate-images.js';
 import type { ImagesResponse } from '../relay/images-response.js';
 import type { Storage } from '../storage/storage.js';
-import { errorResponse } from './json-response.js';
+import { webIncoming, type Incoming } from './incoming.js';
+import { errorResponse, webResponse, type JsonAnswer } from './json-response.js';
 import { readJsonBody } from './read-json-body.js';
 import { servePost } from './post-route.js';
 import { artifactKeyFromPath, serveArtifact } from './serve-artifact.js';
@@ -28,11 +29,13 @@ export interface FetchHandlerSettings {
   closing?: AbortSignal;
 }
 
-/** A further route of the relay, served at an exact path. */
-export interface ExtraRoute {
-  path: string;
-  handle: (request: Request, options: FetchOptions) => Promise<Response> | Response;
-}
+/** A further route of the relay, served at an exact path: over Web objects, or (a POST route answering JSON) over an {@link Incoming}. */
+export type ExtraRoute =
+  | { path: string; handle: (request: Request, options: FetchOptions) => Promise<Response> | Response }
+  | { path: string; answer: JsonRoute };
+
+/** A route answering JSON, served from Web and Node requests alike. */
+export type JsonRoute = (request: Incoming) => Promise<JsonAnswer>;
 
 /** Per-call options of `relay.fetch`. */
 export interface FetchOptions {
@@ -51,6 +54,11 @@ export interface HttpSurface {
    * sit in front of a whole app pass every other path on to the host untouched.
    */
   owns(pathname: string, options?: FetchOptions): boolean;
+  /**
+   * The route answering `pathname` in JSON (the generation route, the edits route), or undefined
+   * (then only `fetch` serves it). The Node bridge calls it directly, with no Web objects.
+   */
+  jsonRoute(pathname: string, options?: FetchOptions): JsonRoute | undefined;
 }
 
 /** Builds the Request → Response handler every adapter delegates to. */
@@ -63,13 +71,21 @@ export function createFetchHandler(settings: FetchHandlerSettings): HttpSurface 
   };
   const isArtifact = (pathname: string): boolean => artifactsServed && pathname.startsWith(artifactRoot);
   const extraRoute = (pathname: string): ExtraRoute | undefined => settings.routes?.find((r) => pathname === r.path || pathname === `${r.path}/`);
+  const generation: JsonRoute = (request) => handleGeneration(request, settings);
+  const jsonRoute = (pathname: string, options: FetchOptions = {}): JsonRoute | undefined => {
+    if (isRoute(pathname, options)) return generation;
+    const extra = extraRoute(pathname);
+    return extra !== undefined && 'answer' in extra ? extra.answer : undefined;
+  };
   return {
     owns: (pathname, options = {}) => isRoute(pathname, options) || isArtifact(pathname) || extraRoute(pathname) !== undefined,
+    jsonRoute,
     fetch: async (request, options = {}) => {
       const { pathname } = new URL(request.url);
-      if (isRoute(pathname, options)) return handleGeneration(request, settings);
+      const json = jsonRoute(pathname, options);
+      if (json) return webResponse(await json(webIncoming(request)));
       const extra = extraRoute(pathname);
-      if (extra) return extra.handle(request, options);
+      if (extra && 'handle' in extra) return extra.handle(request, options);
       if (isArtifact(pathname)) {
         return serveArtifact(request, settings.storage, artifactKeyFromPath(pathname, settings.artifactPrefix) ?? '');
       }
@@ -78,7 +94,7 @@ export function createFetchHandler(settings: FetchHandlerSettings): HttpSurface 
   };
 }
 
-async function handleGeneration(request: Request, settings: FetchHandlerSettings): Promise<Response> {
+async function handleGeneration(request: Incoming, settings: FetchHandlerSettings): Promise<JsonAnswer> {
   // Validation and routing are CPU work: in a burst of requests, each waits its turn (see turn-budget).
   await cooperate();
   return servePost(request, { path: settings.routePath, authorize: settings.authorize, emit: settings.emit }, async (options) =>

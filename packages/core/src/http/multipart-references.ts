@@ -5,6 +5,7 @@ import { ReferenceFailure } from '../references/reference-errors.js';
 import type { ReferenceImage } from '../references/reference-image.js';
 import { verifyImage } from '../references/verify-image.js';
 import { discardRest } from './discard-body.js';
+import type { Incoming } from './incoming.js';
 
 /** Limits of an uploaded request: the same per-image caps as URL references, plus the text fields. */
 export interface MultipartLimits {
@@ -73,7 +74,7 @@ function fieldError(name: string): RelayError | undefined {
  * Throws a {@link RelayError}: 400 (`image[i]` errors with the codes of URL references, too many
  * images, bad fields, a malformed body), 413 (a body over the limits).
  */
-export async function readMultipartReferences(request: Request, limits: MultipartLimits, signal?: AbortSignal): Promise<MultipartReferences> {
+export async function readMultipartReferences(request: Incoming, limits: MultipartLimits, signal?: AbortSignal): Promise<MultipartReferences> {
   const contentType = request.headers.get('content-type') ?? '';
   if (!/^multipart\/form-data\b/i.test(contentType)) {
     throw invalid("The request body must be sent as 'multipart/form-data' with the images in 'image[]'.", null, 'invalid_content_type');
@@ -193,12 +194,12 @@ export async function readMultipartReferences(request: Request, limits: Multipar
 }
 
 /** Feeds the request body into the parser with backpressure, refusing it past `maxRaw` bytes. */
-async function pump(request: Request, parser: busboy.Busboy, maxRaw: number, signal?: AbortSignal): Promise<void> {
-  if (!request.body) {
+async function pump(request: Incoming, parser: busboy.Busboy, maxRaw: number, signal?: AbortSignal): Promise<void> {
+  const reader = request.body();
+  if (!reader) {
     parser.end();
     return;
   }
-  const reader = request.body.getReader();
   let size = 0;
   try {
     for (;;) {

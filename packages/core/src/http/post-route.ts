@@ -3,7 +3,8 @@ import { cancelledError, RelayError, toRelayError } from '../contract/errors.js'
 import type { EmitRelayEvent } from '../events/relay-events.js';
 import { finishReported, type GenerateOptions } from '../relay/generate-images.js';
 import type { ImagesResponse } from '../relay/images-response.js';
-import { errorResponse, jsonResponse } from './json-response.js';
+import type { Incoming } from './incoming.js';
+import { errorAnswer, jsonAnswer, type JsonAnswer } from './json-response.js';
 import { requestIdOf } from './request-id.js';
 
 /** What every generating route needs besides its own body reading. */
@@ -19,9 +20,13 @@ export interface PostRouteSettings {
  * before the generation starts (method, credentials, a body too large or not JSON, an upload refused)
  * gets its `request.finished` event here, so that events and metrics count every answer.
  */
-export async function servePost(request: Request, settings: PostRouteSettings, run: (options: GenerateOptions) => Promise<ImagesResponse>): Promise<Response> {
+export async function servePost(
+  request: Incoming,
+  settings: PostRouteSettings,
+  run: (options: GenerateOptions) => Promise<ImagesResponse>,
+): Promise<JsonAnswer> {
   const started = performance.now();
-  const requestId = requestIdOf(request);
+  const requestId = requestIdOf(request.headers);
   const idHeader = { 'x-request-id': requestId };
   let principal: string | undefined;
   const refused = (error: RelayError): void =>
@@ -37,23 +42,23 @@ export async function servePost(request: Request, settings: PostRouteSettings, r
   if (request.method !== 'POST') {
     const error = new RelayError(405, `Use POST for ${settings.path}.`, { code: 'method_not_allowed' });
     refused(error);
-    return errorResponse(error, { ...idHeader, allow: 'POST' });
+    return errorAnswer(error, { ...idHeader, allow: 'POST' });
   }
   try {
-    principal = settings.authorize ? await settings.authorize(request) : undefined;
+    principal = settings.authorize ? await settings.authorize(request.request()) : undefined;
     const answer = await run({
       signal: request.signal,
       requestId,
       headers: request.headers,
       ...(principal === undefined ? {} : { principal }),
     });
-    return jsonResponse(200, answer, idHeader);
+    return jsonAnswer(200, answer, idHeader);
   } catch (err) {
     const reported = finishReported(err);
     // The client left while its body was read or its upload checked: a cancellation, not a failure of ours.
     const error = request.signal.aborted && !reported ? cancelledError(err) : toRelayError(err);
     if (!reported) refused(error);
     const challenge: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
-    return errorResponse(error, { ...idHeader, ...challenge });
+    return errorAnswer(error, { ...idHeader, ...challenge });
   }
 }

@@ -1,5 +1,6 @@
 import { RelayError } from '../contract/errors.js';
 import { discardRest } from './discard-body.js';
+import type { Incoming } from './incoming.js';
 import { strictUtf8 } from './utf8.js';
 
 function tooLarge(limit: number): RelayError {
@@ -10,7 +11,7 @@ function tooLarge(limit: number): RelayError {
  * Reads a JSON request body, refusing it as soon as it passes `limit` bytes (a missing or lying
  * Content-Length does not help), and turning malformed JSON into a clear 400.
  */
-export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
+export async function readJsonBody(request: Incoming, limit: number): Promise<unknown> {
   const type = request.headers.get('content-type');
   if (type && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
     throw new RelayError(400, "The request body must be JSON, sent with 'Content-Type: application/json'.", { code: 'invalid_content_type' });
@@ -28,8 +29,8 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
+  const reader = request.body();
+  if (reader) {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;

@@ -4,6 +4,7 @@ import { ALL_CAPABILITIES, VERIFIED_CAPABILITIES, type Capabilities } from '../c
 import { createRequestParser } from '../contract/parse-request.js';
 import { safeEmitter } from '../events/relay-events.js';
 import { createFetchHandler, type FetchHandler, type FetchOptions } from '../http/fetch-handler.js';
+import { jsonRoutes } from '../http/node-handler.js';
 import { createReferenceFetcher } from '../references/reference-fetcher.js';
 import { Admission } from '../routing/admission.js';
 import { CarrierRouter } from '../routing/carrier-router.js';
@@ -149,7 +150,7 @@ export function createRelay(options: RelayOptions): Relay {
     routes,
     closing: deps.admission.closing,
   });
-  return {
+  const relay: Relay = {
     generate,
     fetch: http.fetch,
     owns: http.owns,
@@ -178,5 +179,7 @@ export function createRelay(options: RelayOptions): Relay {
       return closing;
     },
   };
+  // The Node bridge serves the JSON routes from this, without building Web objects.
+  return Object.assign(relay, { [jsonRoutes]: http.jsonRoute });
 }
 

@@ -45,7 +45,7 @@ export function extraRoutes(options: RelayOptions, deps: ExtraRouteDeps): ExtraR
       closing: deps.closing,
       edit: deps.edit,
     };
-    routes.push({ path: editsPath, handle: (request) => handleEdits(request, settings) });
+    routes.push({ path: editsPath, answer: (request) => handleEdits(request, settings) });
   }
   if (options.openapi !== false) {
     const openapi = options.openapi ?? {};

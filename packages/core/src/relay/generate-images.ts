@@ -48,8 +48,8 @@ export interface GenerateOptions {
   principal?: string;
   /** Pins the request to this carrier id (trusted callers only: no secret is checked). See `routing.pinning`. */
   pinnedCarrier?: string;
-  /** The HTTP request's headers (`relay.fetch` passes them): read for the operator pin, when `routing.pinning` is on. */
-  headers?: Headers;
+  /** The HTTP request's headers (the HTTP routes pass them): read for the operator pin, when `routing.pinning` is on. */
+  headers?: Pick<Headers, 'get'>;
 }
 
 /** The 400 for a prompt alone when text to image is not enabled (the uploads route requires a file itself). */

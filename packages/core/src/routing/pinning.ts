@@ -6,8 +6,8 @@ import type { PinningOptions } from './routing-options.js';
 export interface PinSource {
   /** Set by in-process callers, who are trusted. */
   pinnedCarrier?: string;
-  /** Headers of the HTTP request, when the call came through `relay.fetch`. */
-  headers?: Headers;
+  /** Headers of the HTTP request, when the call came through the HTTP route. */
+  headers?: Pick<Headers, 'get'>;
 }
 
 function sameSecret(given: string, expected: string): boolean {

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { RelayError } from '../../src/contract/errors.js';
-import { readMultipartReferences, type MultipartLimits } from '../../src/http/multipart-references.js';
+import { webIncoming } from '../../src/http/incoming.js';
+import { readMultipartReferences as readIncoming, type MultipartLimits } from '../../src/http/multipart-references.js';
 
 const LIMITS: MultipartLimits = { maxReferences: 2, maxBytes: 100_000, maxTotalBytes: 150_000, maxPixels: 1_000_000, maxFieldBytes: 4096 };
 
@@ -8,6 +9,10 @@ const png = (width = 32, height = 32): Promise<Buffer> => sharp({ create: { widt
 
 /** A Blob of bytes (copied: a Buffer may sit on a shared pool). */
 const blob = (parts: Buffer[], options?: BlobPropertyBag): Blob => new Blob(parts.map((p) => new Uint8Array(p)), options);
+
+/** The reader, given a Web Request (as `relay.fetch` gets it). */
+const readMultipartReferences = (request: Request, limits: MultipartLimits, signal?: AbortSignal): ReturnType<typeof readIncoming> =>
+  readIncoming(webIncoming(request), limits, signal);
 
 function formRequest(form: FormData): Request {
   return new Request('http://relay.local/v1/images/edits', { method: 'POST', body: form });
