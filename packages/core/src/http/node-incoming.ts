@@ -4,10 +4,10 @@ import type { BodyReader, HeaderLookup, Incoming } from './incoming.js';
 /** A Node request that a framework may have enriched: a parsed `body` (body parsers) and `originalUrl`. */
 export type NodeRequestLike = IncomingMessage & { body?: unknown };
 
-/** A request's body as the relay reads it: the stream itself, or bytes a body parser upstream already read. */
+/** Where a request's body is: in the stream itself, or in bytes a body parser upstream already read. */
 export type NodeBody = { stream: NodeRequestLike } | { bytes: Uint8Array<ArrayBuffer> } | undefined;
 
-/** The request body as the relay expects it: the raw stream, or what a body parser upstream already read. */
+/** Finds a Node request's body (none for GET and HEAD). */
 export function nodeBodyOf(req: NodeRequestLike): NodeBody {
   if (req.method === 'GET' || req.method === 'HEAD') return undefined;
   // A parser that read nothing may still set `req.body` (Express 4's express.json() sets {} on every
@@ -22,7 +22,7 @@ export function nodeBodyOf(req: NodeRequestLike): NodeBody {
 }
 
 /** Headers that no longer describe a body a parser upstream consumed (and may have inflated). */
-export const PARSED_BODY_HIDES = ['content-length', 'content-encoding'];
+export const PARSED_BODY_HEADERS = ['content-length', 'content-encoding'];
 
 /** A request's headers as a Web `Headers`, minus `hidden`. */
 export function webHeadersOf(req: IncomingMessage, hidden: readonly string[] = []): Headers {
@@ -86,7 +86,7 @@ function bytesReader(bytes: Uint8Array<ArrayBuffer>): BodyReader {
  */
 export function nodeIncoming(req: NodeRequestLike, url: string, signal: AbortSignal): Incoming {
   const body = nodeBodyOf(req);
-  const hidden = body !== undefined && 'bytes' in body ? PARSED_BODY_HIDES : [];
+  const hidden = body !== undefined && 'bytes' in body ? PARSED_BODY_HEADERS : [];
   return {
     method: req.method ?? 'GET',
     headers: headerLookup(req, hidden),
