@@ -14,10 +14,10 @@ async function nextTurns(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
 }
 
-async function piece(log: number[], id: number): Promise<void> {
+async function piece(log: number[], id: number, ms = 1): Promise<void> {
   const turn = cooperate();
   if (turn) await turn;
-  busy(1);
+  busy(ms);
   log.push(id);
 }
 
@@ -47,5 +47,22 @@ describe('cooperate (turn budget)', () => {
     const late = new Promise<void>((resolve) => setImmediate(() => void piece(log, 99).then(resolve)));
     await Promise.all([...first, late]);
     expect(log).toEqual([...Array.from({ length: 20 }, (_, i) => i), 99]);
+  });
+
+  test('hundreds waiting at once are all served, in order, a few milliseconds of them per turn', async () => {
+    await nextTurns();
+    const log: number[] = [];
+    let turns = 0;
+    let counting = true;
+    const count = (): void => {
+      turns += 1;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => piece(log, i, 0.05)));
+    counting = false;
+    expect(log).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    // 25 ms of work in slices of about 3 ms: spread over several turns, not run in one.
+    expect(turns).toBeGreaterThanOrEqual(5);
   });
 });
