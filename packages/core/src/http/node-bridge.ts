@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { JsonAnswer } from './json-response.js';
-import { nodeBodyOf, PARSED_BODY_HEADERS, webHeadersOf, type NodeRequestLike } from './node-incoming.js';
+import { headersHiddenBy, nodeBodyOf, webHeadersOf, type NodeRequestLike } from './node-incoming.js';
 
 /**
  * Translates a Node request into a Web `Request`. `url` is the path the relay should see (adapters
@@ -11,7 +11,7 @@ import { nodeBodyOf, PARSED_BODY_HEADERS, webHeadersOf, type NodeRequestLike } f
  */
 export function toWebRequest(req: NodeRequestLike, url: string, signal: AbortSignal): Request {
   const body = nodeBodyOf(req);
-  const headers = webHeadersOf(req, body !== undefined && 'bytes' in body ? PARSED_BODY_HEADERS : []);
+  const headers = webHeadersOf(req, headersHiddenBy(body));
   const init: RequestInit & { duplex?: 'half' } = { method: req.method ?? 'GET', headers, signal };
   if (body !== undefined) {
     // Node's Request takes an async iterable body as it is: no Node-to-Web stream adapter per request.

@@ -33,11 +33,21 @@ export type NodeHandler = (req: NodeRequestLike, res: ServerResponse, next?: (er
  * their JSON in one piece; the other paths go through `fetch`. A client that disconnects aborts the
  * upstream call. Rejects only when the answer could not be written.
  */
-export async function serveNode(target: NodeHandlerTarget, req: NodeRequestLike, res: ServerResponse, url: string, options: FetchOptions = {}): Promise<void> {
+export function serveNode(target: NodeHandlerTarget, req: NodeRequestLike, res: ServerResponse, url: string, options: FetchOptions = {}): Promise<void> {
+  return serve(target, req, res, url, pathnameOf(url), options);
+}
+
+/** The path part of a request's `url` (its query left out). */
+function pathnameOf(url: string): string {
+  return new URL(url, 'http://relay.local').pathname;
+}
+
+/** {@link serveNode}, given the path already read from `url`. */
+async function serve(target: NodeHandlerTarget, req: NodeRequestLike, res: ServerResponse, url: string, pathname: string, options: FetchOptions): Promise<void> {
   const signal = clientGoneSignal(res);
   // Taking a request in (and sending its answer) is CPU work: in a burst it waits its turn (see turn-budget).
   await cooperate();
-  const route = target[jsonRoutes]?.(new URL(url, 'http://relay.local').pathname, options);
+  const route = target[jsonRoutes]?.(pathname, options);
   if (route !== undefined) {
     const answer = await route(nodeIncoming(req, url, signal));
     await cooperate();
@@ -60,12 +70,12 @@ export function nodeHandler(relay: NodeHandlerTarget, options: NodeHandlerOption
   const fetchOptions: FetchOptions = options.path === undefined ? {} : { routePath: options.path };
   return (req, res, next) => {
     const url = req.url ?? '/';
-    const pathname = new URL(url, 'http://relay.local').pathname;
+    const pathname = pathnameOf(url);
     if (!relay.owns(pathname, fetchOptions) && next) {
       next();
       return;
     }
-    serveNode(relay, req, res, url, fetchOptions).catch((err: unknown) => {
+    serve(relay, req, res, url, pathname, fetchOptions).catch((err: unknown) => {
       if (next && !res.headersSent) next(err);
       else res.destroy(err instanceof Error ? err : undefined);
     });

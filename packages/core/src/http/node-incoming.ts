@@ -22,7 +22,12 @@ export function nodeBodyOf(req: NodeRequestLike): NodeBody {
 }
 
 /** Headers that no longer describe a body a parser upstream consumed (and may have inflated). */
-export const PARSED_BODY_HEADERS = ['content-length', 'content-encoding'];
+const PARSED_BODY_HEADERS = ['content-length', 'content-encoding'];
+
+/** The headers to leave out beside `body`: none for the stream itself. */
+export function headersHiddenBy(body: NodeBody): readonly string[] {
+  return body !== undefined && 'bytes' in body ? PARSED_BODY_HEADERS : [];
+}
 
 /** A request's headers as a Web `Headers`, minus `hidden`. */
 export function webHeadersOf(req: IncomingMessage, hidden: readonly string[] = []): Headers {
@@ -86,7 +91,7 @@ function bytesReader(bytes: Uint8Array<ArrayBuffer>): BodyReader {
  */
 export function nodeIncoming(req: NodeRequestLike, url: string, signal: AbortSignal): Incoming {
   const body = nodeBodyOf(req);
-  const hidden = body !== undefined && 'bytes' in body ? PARSED_BODY_HEADERS : [];
+  const hidden = headersHiddenBy(body);
   return {
     method: req.method ?? 'GET',
     headers: headerLookup(req, hidden),
