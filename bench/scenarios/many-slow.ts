@@ -12,6 +12,8 @@ export interface ManySlowResult {
   failed: number;
   /** Median over the runs of the event-loop delay p99 (beyond the 10 ms monitor's period), in ms. */
   eventLoopP99Ms: number;
+  /** Each run's p99, in the order run: the spread behind the median. */
+  eventLoopP99PerRunMs: number[];
   /** The same samples read raw: the p99 of the time between the monitor's turns (delay + 10 ms). */
   eventLoopIntervalP99Ms: number;
   eventLoopMaxMs: number;
@@ -92,6 +94,7 @@ export async function manySlow(ctx: BenchContext, runs: number, concurrent = 500
     succeeded,
     failed,
     eventLoopP99Ms: round(median(p99s), 1),
+    eventLoopP99PerRunMs: p99s.map((p) => round(p, 1)),
     eventLoopIntervalP99Ms: round(median(intervalP99s), 1),
     eventLoopMaxMs: round(median(maxes), 1),
     idleProcessP99Ms: round(median(idle), 1),
