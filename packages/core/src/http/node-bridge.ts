@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { JsonAnswer } from './json-response.js';
-import { headersHiddenBy, nodeBodyOf, webHeadersOf, type NodeRequestLike } from './node-incoming.js';
+import { headersHiddenBy, nodeBodyOf, requestUrl, webHeadersOf, type NodeRequestLike } from './node-incoming.js';
 
 /**
  * Translates a Node request into a Web `Request`. `url` is the path the relay should see (adapters
@@ -18,7 +18,7 @@ export function toWebRequest(req: NodeRequestLike, url: string, signal: AbortSig
     init.body = 'bytes' in body ? body.bytes : (body.stream as unknown as BodyInit);
     init.duplex = 'half';
   }
-  return new Request(new URL(url, 'http://relay.local'), init);
+  return new Request(requestUrl(url), init);
 }
 
 /**

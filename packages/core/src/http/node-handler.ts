@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { cooperate } from '../scheduling/turn-budget.js';
 import type { FetchOptions, JsonRoute } from './fetch-handler.js';
 import { clientGoneSignal, sendJsonAnswer, sendWebResponse, toWebRequest } from './node-bridge.js';
-import { nodeIncoming, type NodeRequestLike } from './node-incoming.js';
+import { nodeIncoming, requestUrl, type NodeRequestLike } from './node-incoming.js';
 
 /**
  * Where a relay made by `createRelay` keeps its JSON routes for the Node bridge (not public API:
@@ -34,13 +34,9 @@ export type NodeHandler = (req: NodeRequestLike, res: ServerResponse, next?: (er
  * upstream call. Rejects only when the answer could not be written.
  */
 export function serveNode(target: NodeHandlerTarget, req: NodeRequestLike, res: ServerResponse, url: string, options: FetchOptions = {}): Promise<void> {
-  return serve(target, req, res, url, pathnameOf(url), options);
+  return serve(target, req, res, url, requestUrl(url).pathname, options);
 }
 
-/** The path part of a request's `url` (its query left out). */
-function pathnameOf(url: string): string {
-  return new URL(url, 'http://relay.local').pathname;
-}
 
 /** {@link serveNode}, given the path already read from `url`. */
 async function serve(target: NodeHandlerTarget, req: NodeRequestLike, res: ServerResponse, url: string, pathname: string, options: FetchOptions): Promise<void> {
@@ -70,7 +66,7 @@ export function nodeHandler(relay: NodeHandlerTarget, options: NodeHandlerOption
   const fetchOptions: FetchOptions = options.path === undefined ? {} : { routePath: options.path };
   return (req, res, next) => {
     const url = req.url ?? '/';
-    const pathname = pathnameOf(url);
+    const pathname = requestUrl(url).pathname;
     if (!relay.owns(pathname, fetchOptions) && next) {
       next();
       return;

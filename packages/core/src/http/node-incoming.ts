@@ -4,6 +4,14 @@ import type { BodyReader, HeaderLookup, Incoming } from './incoming.js';
 /** A Node request that a framework may have enriched: a parsed `body` (body parsers) and `originalUrl`. */
 export type NodeRequestLike = IncomingMessage & { body?: unknown };
 
+/**
+ * A Node request's `url` (a path and query) as a full URL: the relay reads only its path and query,
+ * so the origin is a fixed placeholder.
+ */
+export function requestUrl(url: string): URL {
+  return new URL(url, 'http://relay.local');
+}
+
 /** Where a request's body is: in the stream itself, or in bytes a body parser upstream already read. */
 export type NodeBody = { stream: NodeRequestLike } | { bytes: Uint8Array<ArrayBuffer> } | undefined;
 
@@ -98,6 +106,6 @@ export function nodeIncoming(req: NodeRequestLike, url: string, signal: AbortSig
     signal,
     body: () => (body === undefined ? null : 'bytes' in body ? bytesReader(body.bytes) : streamReader(body.stream)),
     // The body is the route's to read: the request given to `authorize` has none.
-    request: () => new Request(new URL(url, 'http://relay.local'), { method: req.method ?? 'GET', headers: webHeadersOf(req, hidden), signal }),
+    request: () => new Request(requestUrl(url), { method: req.method ?? 'GET', headers: webHeadersOf(req, hidden), signal }),
   };
 }
